@@ -1,0 +1,108 @@
+"""The `mirror` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BuildOptions, BuildResult, build, build_date
+from .diagnostics import to_json
+from .new import new_paper
+
+EXIT_CODES = """exit status:
+  0  published (or, for check: everything valid)
+  1  build failed: nothing was written, the previous site is untouched
+  2  usage or configuration error
+  3  published, but some papers were held back (named above, with file:line:col)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mirror", description="Publish an automated journal of AI interpretability.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"mirror {__version__}")
+    parser.add_argument("--root", type=Path, default=Path("."), help="the journal folder (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--strict", action="store_true", help="warnings and held-back papers fail the build")
+        sub.add_argument("--format", choices=("text", "json"), default="text", help="how to print diagnostics")
+        sub.add_argument("--jobs", type=int, default=0, help="render processes (default: one per core)")
+        sub.add_argument("--base-url", default="", help="override base_url of mirror.toml")
+        sub.add_argument("--out", type=Path, default=None, help="output directory (default: site/)")
+
+    build_cmd = commands.add_parser("build", help="validate, render and publish the journal",
+                                    epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(build_cmd)
+    check_cmd = commands.add_parser("check", help="everything build does, except writing",
+                                    epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(check_cmd)
+    check_cmd.add_argument("papers", nargs="*", help="slugs or paper folders to check (default: all)")
+    new_cmd = commands.add_parser("new", help="start a paper: papers/SLUG/paper.md")
+    new_cmd.add_argument("slug")
+    return parser
+
+
+def _slug_of(argument: str) -> str:
+    path = Path(argument)
+    if path.name == "paper.md":
+        path = path.parent
+    return path.name
+
+
+def _progress(stream: TextIO):  # type: ignore[no-untyped-def]
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 50 and (done % 25 == 0 or done == total):
+            stream.write(f"\rrendering {done}/{total} papers")
+            stream.write("\n" if done == total else "")
+            stream.flush()
+    return show
+
+
+def _report(result: BuildResult, args: argparse.Namespace, out: Path) -> None:
+    if args.format == "json":
+        print(to_json(result.diagnostics, exit_code=result.exit_code, published=list(result.published),
+                      held_back=list(result.held_back), failure=result.failure))
+        return
+    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    for diagnostic in result.diagnostics:
+        print(diagnostic.format(color), file=sys.stderr)
+    if result.held_back:
+        print(f"held back {len(result.held_back)}: " + ", ".join(result.held_back), file=sys.stderr)
+    if result.failure:
+        print(f"error: {result.failure}", file=sys.stderr)
+        if args.command == "build" and result.exit_code == EXIT_FAILED:
+            print("nothing was written; the previous site is untouched", file=sys.stderr)
+    elif args.command == "build":
+        print(f"published {len(result.published)} papers ({result.files} files) to {out}", file=sys.stderr)
+    else:
+        print(f"checked: {len(result.published)} papers publishable", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root: Path = args.root.resolve()
+    if args.command == "new":
+        problem = new_paper(root, args.slug, build_date())
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"created papers/{args.slug}/paper.md", file=sys.stderr)
+        return EXIT_OK
+    if args.jobs < 0:
+        print("error: --jobs must be 0 (all cores) or more", file=sys.stderr)
+        return EXIT_USAGE
+    out = (args.out or root / "site").resolve()
+    only = frozenset(_slug_of(p) for p in args.papers) if args.command == "check" and args.papers else None
+    result = build(BuildOptions(root=root, out=out, write=args.command == "build", strict=args.strict,
+                                jobs=args.jobs, base_url=args.base_url, only=only,
+                                progress=_progress(sys.stderr)))
+    _report(result, args, out)
+    return result.exit_code
