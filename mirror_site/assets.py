@@ -11,14 +11,22 @@ from .model import OutputFile
 from .urls import paper_dir
 
 
+#: Mirror's own static files, used for any the journal's `static/` does not provide.
+DEFAULT_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
 def static_files(static: Path) -> Iterator[OutputFile]:
-    """Everything under `static/`, published under `/assets/`. Symlinks are skipped: the
-    journal's own files only."""
-    if not static.is_dir():
-        return
-    for file in sorted(static.rglob("*")):
-        if file.is_file() and not file.is_symlink() and not any(p.startswith(".") for p in file.relative_to(static).parts):
-            yield OutputFile("assets/" + file.relative_to(static).as_posix(), source=file)
+    """Everything under `static/` (then Mirror's own), published under `/assets/`. Symlinks and
+    hidden files are skipped: the journal's own files only."""
+    found: dict[str, Path] = {}
+    for folder in (DEFAULT_STATIC, static):
+        if folder.is_dir():
+            for file in folder.rglob("*"):
+                relative = file.relative_to(folder)
+                if file.is_file() and not file.is_symlink() and not any(p.startswith(".") for p in relative.parts):
+                    found[relative.as_posix()] = file
+    for name in sorted(found):
+        yield OutputFile("assets/" + name, source=found[name])
 
 
 def paper_files(site: Site) -> Iterator[OutputFile]:

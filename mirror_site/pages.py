@@ -13,6 +13,9 @@ from .assemble import Site, paper_view, site_view
 from .model import OutputFile
 from .urls import paper_dir
 
+#: Mirror's own theme: the `templates/` folder of the checkout this package runs from.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 
 @dataclass
 class TemplateFault(Exception):
@@ -24,8 +27,10 @@ class TemplateFault(Exception):
 
 
 def environment(templates: Path) -> jinja2.Environment:
+    """The journal's templates first, then Mirror's own for any the journal does not override."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=jinja2.FileSystemLoader([str(templates), str(DEFAULT_TEMPLATES)]), autoescape=True,
+        undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
 
@@ -35,8 +40,9 @@ def _fault(exc: Exception, templates: Path) -> TemplateFault:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateFault(f"templates/{exc.name or exc.filename}", exc.lineno, exc.message or str(exc))
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(str(templates)):
-            return TemplateFault(f"templates/{Path(frame.filename).relative_to(templates)}", frame.lineno or 0, str(exc))
+        for folder in (templates, DEFAULT_TEMPLATES):
+            if frame.filename.startswith(str(folder)):
+                return TemplateFault(str(Path(frame.filename).relative_to(folder.parent)), frame.lineno or 0, str(exc))
     return TemplateFault("templates", 0, f"{type(exc).__name__}: {exc}")
 
 

@@ -126,7 +126,7 @@ def _core_rule(state: Any) -> None:
             wanted = attrs.get("id") or "sec-" + slugify(text)
             parent.attrSet("id", env.unique_id(wanted))
             level = min(int(parent.tag[1]) + 1, 6)  # `#` is a section: the page's h1 is the title
-            parent.tag = tokens[_closing(tokens, index)].tag = f"h{level}"
+            parent.tag = tokens[index + 1].tag = f"h{level}"  # heading_close follows
             env.headings.append(Heading(level, text, str(parent.attrGet("id"))))
         _image_attributes(children)
         _refuse_links(children, token.map, env)
@@ -135,11 +135,6 @@ def _core_rule(state: Any) -> None:
             parent.meta["figure"] = True
             tokens[index + 1].meta["figure"] = True
             next(c for c in children if c.type == "image").meta["in_figure"] = True
-
-
-def _closing(tokens: list[Token], index: int) -> int:
-    """Index of the `heading_close` that follows the inline token at `index`."""
-    return index + 1
 
 
 def _image_attributes(children: list[Token]) -> None:

@@ -19,6 +19,10 @@ from .front_matter import Key, Positions
 
 INVALID: Any = object()
 
+# Keys of pandoc, R Markdown, Quarto and Jupyter that say nothing about the paper itself.
+OTHER_TOOLS_KEYS = frozenset({"output", "csl", "format", "jupyter", "header-includes", "documentclass",
+                              "geometry", "link-citations", "execute", "editor", "engine", "knitr", "fontsize"})
+
 # Characters that can disguise text (bidirectional overrides, zero-width marks): CVE-2021-42574.
 DISGUISING = set("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
 
@@ -313,6 +317,11 @@ class Record(Type):
             target = self.aliases.get(name, name)
             if target not in self.fields:
                 if name in self.ignorable:
+                    continue
+                if name in OTHER_TOOLS_KEYS:
+                    checker.error(key + (name,), "unknown-key", f"unknown key `{name}`: it steers another tool",
+                                  f"remove it, or list it under `ignorable_keys` in mirror.toml", of_key=True)
+                    ok = False
                     continue
                 close = difflib.get_close_matches(name, list(self.fields) + list(self.aliases), n=1, cutoff=0.6)
                 hint = f"did you mean `{self.aliases.get(close[0], close[0])}`?" if close else (
