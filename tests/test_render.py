@@ -1,0 +1,124 @@
+"""Rendering one paper: untrusted Markdown in, safe and faithful HTML out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import PNG_3x2, paper_text, write_journal
+from mirror_site.config import Config
+from mirror_site.load import load_paper
+from mirror_site.model import RenderedBody
+from mirror_site.render import RenderOptions, render_body
+from mirror_site.validate import validate_paper
+
+
+def render(tmp_path: Path, body: str, files: dict[str, str | bytes] | None = None) -> RenderedBody:
+    root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text(body=body), **(files or {})})
+    source = load_paper(root / "papers/p", root, Config())
+    assert not isinstance(source, type(None))
+    paper, problems = validate_paper(source, Config())  # type: ignore[arg-type]
+    assert paper is not None, problems
+    return render_body(paper, RenderOptions())
+
+
+def codes(body: RenderedBody) -> list[tuple[str, int]]:
+    return [(d.code, d.line) for d in body.diagnostics]
+
+
+def test_sections_start_at_h2_with_stable_prefixed_ids(tmp_path: Path) -> None:
+    body = render(tmp_path, "# Search\n\n## `__proto__`\n\n# Search\n\n# Method {#sec:method}\n")
+    assert '<h2 id="sec-search">Search</h2>' in body.html
+    assert "<h3 id=\"sec-proto\"><code>__proto__</code></h3>" in body.html
+    assert '<h2 id="sec-search-2">Search</h2>' in body.html
+    assert '<h2 id="sec:method">Method</h2>' in body.html
+    assert [h.id for h in body.headings] == ["sec-search", "sec-proto", "sec-search-2", "sec:method"]
+
+
+@pytest.mark.parametrize("markdown", [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "text <iframe src=//evil></iframe> more",
+    '<a href="javascript:alert(1)">x</a>',
+])
+def test_raw_html_is_escaped_and_reported(tmp_path: Path, markdown: str) -> None:
+    """Row 24."""
+    body = render(tmp_path, markdown + "\n")
+    assert "<script" not in body.html and "<iframe" not in body.html and "<img" not in body.html
+    assert not re.search(r"<[^>]*\son\w+=", body.html)
+    assert ("raw-html", 10) in codes(body)
+
+
+def test_html_comments_are_dropped_silently(tmp_path: Path) -> None:
+    body = render(tmp_path, "Before\n\n<!-- a note to self -->\n\nAfter <!-- inline -->\n")
+    assert "note to self" not in body.html and "inline" not in body.html and body.diagnostics == ()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "&#106;avascript:alert(1)",
+                                 "vbscript:msgbox", "data:text/html;base64,PHNjcmlwdD4=", "file:///etc/passwd",
+                                 "java%0Ascript:alert(1)"])
+def test_dangerous_links_become_text(tmp_path: Path, url: str) -> None:
+    """Row 25."""
+    body = render(tmp_path, f"[click]({url})\n")
+    assert "href" not in body.html and "click" in body.html
+    assert codes(body) == [("link-scheme", 10)]
+
+
+def test_safe_links_are_kept(tmp_path: Path) -> None:
+    body = render(tmp_path, "[a](https://example.org/?q=1&r=2) [b](#sec-x) [c](mailto:x@example.org)\n")
+    assert 'href="https://example.org/?q=1&amp;r=2"' in body.html and 'href="#sec-x"' in body.html
+    assert body.diagnostics == ()
+
+
+def test_code_is_highlighted_and_unknown_languages_fall_back(tmp_path: Path) -> None:
+    """Row 32."""
+    body = render(tmp_path, "```python\ndef f(): pass\n```\n\n```notalang\n<b>x</b>\n```\n")
+    assert '<span class="k">def</span>' in body.html
+    assert "<pre class=\"code\"><code>&lt;b&gt;x&lt;/b&gt;" in body.html
+    assert codes(body) == [("code-language", 14)]
+
+
+def test_footnotes_both_kinds_and_tables(tmp_path: Path) -> None:
+    body = render(tmp_path, "Claim[^a] and inline^[note *here*].\n\n[^a]: Defined.\n\n| x | y |\n|---|--:|\n| 1 | 2 |\n")
+    assert body.html.count('class="footnote-ref"') == 2 and "<em>here</em>" in body.html
+    assert '<td style="text-align:right">2</td>' in body.html
+
+
+def test_lone_image_is_a_numbered_figure_with_size(tmp_path: Path) -> None:
+    body = render(tmp_path, "![A *plot*.](figures/a.png){#fig:a width=50%}\n\nInline ![b](figures/a.png) image.\n",
+                  {"papers/p/figures/a.png": PNG_3x2})
+    assert '<figure id="fig:a"><img src="figures/a.png" alt="A plot." width="3" height="2" style="width: 50%"' in body.html
+    assert "Figure 1.</span> A <em>plot</em>." in body.html
+    assert body.html.count("<figure") == 1 and body.html.count("<img") == 2
+    assert [f.relpath for f in body.figures] == ["figures/a.png"]
+
+
+@pytest.mark.parametrize("src,code", [
+    ("../other/fig.png", "figure-path"), ("/etc/passwd", "figure-path"), ("file:///etc/passwd", "figure-url"),
+    ("C:\\x.png", "figure-path"), ("\\\\host\\share\\x.png", "figure-path"), ("figures/missing.png", "figure-missing"),
+    ("https://example.org/x.png", "figure-url"), ("figures/fake.png", "figure-content"),
+])
+def test_bad_figures_are_errors_on_their_line(tmp_path: Path, src: str, code: str) -> None:
+    body = render(tmp_path, f"Text.\n\n![x](<{src}>)\n", {"papers/p/figures/fake.png": "<html>not a png</html>"})
+    assert codes(body) == [(code, 12)]
+    assert body.figures == ()
+
+
+def test_svg_with_script_is_refused(tmp_path: Path) -> None:
+    """Row 41."""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    body = render(tmp_path, "![x](figures/s.svg)\n", {"papers/p/figures/s.svg": svg})
+    assert codes(body) == [("figure-svg", 10)]
+
+
+def test_abstract_is_rendered_inline_and_escaped(tmp_path: Path) -> None:
+    root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text().replace(
+        'abstract: "We probe something and find it."', 'abstract: "We *probe* <b>x</b> & [l](javascript:x)."')})
+    source = load_paper(root / "papers/p", root, Config())
+    paper, _ = validate_paper(source, Config())  # type: ignore[arg-type]
+    assert paper is not None
+    body = render_body(paper, RenderOptions())
+    assert body.abstract_html.startswith("We <em>probe</em>") and "<b>" not in body.abstract_html
+    assert "href" not in body.abstract_html
