@@ -3,13 +3,12 @@ and its Markdown source (the "markdown twin")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .assemble import Site
 from .model import OutputFile
 from .urls import paper_dir
-
 
 #: Mirror's own static files, used for any the journal's `static/` does not provide.
 DEFAULT_STATIC = Path(__file__).resolve().parent.parent / "static"

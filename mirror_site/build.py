@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from .assemble import PublishedPaper, Site, assemble
 from .assets import paper_files, static_files
@@ -53,8 +53,8 @@ def build_date() -> datetime.date:
     """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
-    return datetime.datetime.now(datetime.timezone.utc).date()
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 def _render_safely(paper: Paper, options: RenderOptions) -> RenderedBody:
@@ -72,14 +72,13 @@ def render_all(papers: list[Paper], options: RenderOptions, jobs: int,
                progress: Callable[[int, int], None] | None) -> Iterator[RenderedBody]:
     """Render in parallel when it pays; results come back in the order of `papers`."""
     workers = jobs or os.cpu_count() or 1
-    if workers == 1 or len(papers) < 16:
-        results: Iterable[RenderedBody] = (_render_safely(p, options) for p in papers)
-        pool = nullcontext()
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        chunk = max(1, len(papers) // (workers * 8))
-        results = pool.map(_render_safely, papers, [options] * len(papers), chunksize=chunk)
-    with pool:
+    with ExitStack() as stack:
+        if workers == 1 or len(papers) < 16:
+            results: Iterable[RenderedBody] = (_render_safely(p, options) for p in papers)
+        else:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            chunk = max(1, len(papers) // (workers * 8))
+            results = pool.map(_render_safely, papers, [options] * len(papers), chunksize=chunk)
         for done, body in enumerate(results, start=1):
             if progress:
                 progress(done, len(papers))
@@ -155,7 +154,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
 
     render_options = RenderOptions(limits=config.limits)
     entries: list[PublishedPaper] = []
-    for paper, body in zip(valid, render_all(valid, render_options, options.jobs, options.progress)):
+    for paper, body in zip(valid, render_all(valid, render_options, options.jobs, options.progress), strict=True):
         diagnostics += body.diagnostics
         if any(d.level == "error" for d in body.diagnostics):
             held.add(paper.slug)

@@ -4,8 +4,9 @@ which is how the next build knows never to drop a published paper silently."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import __version__
 from .assemble import Site

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Level = Literal["error", "warning"]
 
@@ -23,7 +24,7 @@ class Diagnostic:
 
     def format(self, color: bool = False) -> str:
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
-        level = self.level
+        level: str = self.level
         if color:
             level = ("\033[1;31m" if level == "error" else "\033[1;33m") + level + "\033[0m"
         text = f"{where}: {level}[{self.code}]: {self.message}"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .schema import (AnyOf, Boolean, Choice, Date, Field, Free, Integer, ListOf, Number, Orcid, Record, Text,
-                     Url)
+from .schema import AnyOf, Boolean, Choice, Date, Field, Free, Integer, ListOf, Number, Orcid, Record, Text, Url
 
 CREDIT_ROLES = (
     "conceptualization", "data-curation", "formal-analysis", "funding-acquisition", "investigation",

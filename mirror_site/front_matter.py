@@ -81,15 +81,15 @@ def split(text: str, path: str) -> Split | Diagnostic:
 class _Composer(Composer):
     """Composes nodes but refuses anchors and aliases: no paper needs them, and they enable bombs."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]  # mixed in from Parser
         if isinstance(event, AliasEvent):
             raise _Refused("yaml-alias", "YAML aliases (`*name`) are not allowed in front matter",
                            "write the value out in full", event.start_mark)
         if isinstance(event, NodeEvent) and event.anchor is not None:
             raise _Refused("yaml-alias", "YAML anchors (`&name`) are not allowed in front matter",
                            "remove the anchor and write values out in full", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _Loader(Reader, Scanner, Parser, _Composer, Resolver):
@@ -149,7 +149,7 @@ class _Builder:
                 raise _Refused("yaml-tag", f"the YAML tag `{node.tag}` is not allowed",
                                "remove the tag; front matter holds plain text, numbers, lists and mappings",
                                node.start_mark)
-            return make(node)
+            return make(node)  # type: ignore[no-untyped-call]
         if isinstance(node, SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise _Refused("yaml-tag", f"the YAML tag `{node.tag}` is not allowed", "remove the tag",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
@@ -212,7 +213,7 @@ class _Renderer(RendererHTML):
             state.report("warning", token.map, "code-language", f"unknown code language `{language}`; shown as plain text",
                          "use a Pygments language name such as python, bash, json")
             return plain
-        return highlight(code, lexer, FORMATTER)
+        return str(highlight(code, lexer, FORMATTER))
 
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]

@@ -320,7 +320,7 @@ class Record(Type):
                     continue
                 if name in OTHER_TOOLS_KEYS:
                     checker.error(key + (name,), "unknown-key", f"unknown key `{name}`: it steers another tool",
-                                  f"remove it, or list it under `ignorable_keys` in mirror.toml", of_key=True)
+                                  "remove it, or list it under `ignorable_keys` in mirror.toml", of_key=True)
                     ok = False
                     continue
                 close = difflib.get_close_matches(name, list(self.fields) + list(self.aliases), n=1, cutoff=0.6)

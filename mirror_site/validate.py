@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .fields import SLUG, paper_record
 from .licenses import SPDX_IDS
-from .model import Affiliation, Author, Paper, SourcePaper
+from .model import Author, Paper, SourcePaper
 from .schema import INVALID, Checker
 
 # Top-level URL segments of the site, and names Windows cannot store: never a paper slug.

@@ -12,9 +12,9 @@ import errno
 import fcntl
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 
 from .model import OutputFile
 

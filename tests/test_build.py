@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import GOOD_FRONT, PROJECT, paper_text, run, tree, write_journal
+
 from mirror_site.build import EXIT_FAILED, EXIT_HELD_BACK, EXIT_OK, EXIT_USAGE
 from mirror_site.write import output_lock
 

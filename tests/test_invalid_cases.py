@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import paper_text, run, tree, write_journal
+
 from mirror_site.build import EXIT_HELD_BACK, EXIT_OK
 
 CASES = Path(__file__).parent / "fixtures" / "invalid"

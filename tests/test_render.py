@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import PNG_3x2, paper_text, write_journal
+
 from mirror_site.config import Config
 from mirror_site.load import load_paper
 from mirror_site.model import RenderedBody
