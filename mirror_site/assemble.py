@@ -1,22 +1,23 @@
 """Stage 4, assemble: the published papers and the journal's settings as one `Site` value,
-and the view models that templates receive (never the domain objects themselves)."""
+with what only the whole journal knows (who links to whom). Templates get views (views.py)."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-
-from markupsafe import Markup
+from dataclasses import dataclass, field
 
 from .config import Config
-from .model import Heading, Paper, RenderedBody
-from .urls import paper_url
+from .model import Paper, RenderedBody
+from .relations import Backlink, backlinks
+from .reviews import Review
 
 
 @dataclass(frozen=True)
 class PublishedPaper:
     paper: Paper
     body: RenderedBody
+    earlier: tuple[PublishedPaper, ...] = ()  #: versions 1..N-1, oldest first, from versions/vN.md
+    reviews: tuple[Review, ...] = ()  #: from reviews/*.md, by file name
 
 
 @dataclass(frozen=True)
@@ -26,55 +27,17 @@ class Site:
     config: Config
     papers: tuple[PublishedPaper, ...]  #: newest first, then by slug
     build_date: datetime.date  #: from SOURCE_DATE_EPOCH when set; decides which dated papers are due
+    backlinks: dict[str, tuple[Backlink, ...]] = field(default_factory=dict)  #: slug → who links to it
+
+    def by_slug(self) -> dict[str, Paper]:
+        return {entry.paper.slug: entry.paper for entry in self.papers}
 
 
 def assemble(config: Config, papers: list[PublishedPaper], build_date: datetime.date) -> Site:
     ordered = sorted(papers, key=lambda p: p.paper.slug)
     ordered.sort(key=lambda p: p.paper.date, reverse=True)
-    return Site(config, tuple(ordered), build_date)
-
-
-@dataclass(frozen=True)
-class AuthorView:
-    name: str
-    kind: str
-    model: str
-    affiliations: tuple[str, ...]
-    orcid_url: str
-
-
-@dataclass(frozen=True)
-class PaperView:
-    """What `paper.html` may show of a paper."""
-
-    slug: str
-    url: str
-    title: str
-    authors: tuple[AuthorView, ...]
-    date: str
-    date_display: str
-    updated: str
-    version: int
-    license: str
-    license_url: str
-    finding: str
-    keywords: tuple[str, ...]
-    methods: tuple[str, ...]
-    abstract_html: Markup
-    body_html: Markup
-    toc: tuple[Heading, ...]
-    markdown_url: str
-
-
-@dataclass(frozen=True)
-class SiteView:
-    """What every page may show of the journal."""
-
-    title: str
-    description: str
-    language: str
-    base_path: str
-    base_url: str
+    links = backlinks((entry.paper, entry.body) for entry in ordered)
+    return Site(config, tuple(ordered), build_date, links)
 
 
 def license_url(spdx: str) -> str:
@@ -94,22 +57,3 @@ def display_date(iso: str) -> str:
     """`2026-11-25` → `25 November 2026`, whatever the machine's locale."""
     day = datetime.date.fromisoformat(iso)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def site_view(config: Config) -> SiteView:
-    return SiteView(config.title, config.description, config.language, config.base_path, config.base_url)
-
-
-def paper_view(entry: PublishedPaper, config: Config) -> PaperView:
-    paper, body = entry.paper, entry.body
-    url = paper_url(config.base_path, paper.slug)
-    return PaperView(
-        slug=paper.slug, url=url, title=paper.title,
-        authors=tuple(AuthorView(a.name, a.kind, a.model, a.affiliations,
-                                 f"https://orcid.org/{a.orcid}" if a.orcid else "") for a in paper.authors),
-        date=paper.date, date_display=display_date(paper.date), updated=paper.updated, version=paper.version,
-        license=paper.license, license_url=license_url(paper.license), finding=paper.finding,
-        keywords=paper.keywords, methods=paper.methods,
-        abstract_html=Markup(body.abstract_html), body_html=Markup(body.html),  # noqa: S704 - rendered escaped
-        toc=tuple(h for h in body.headings if h.level <= 3), markdown_url=url + "paper.md",
-    )

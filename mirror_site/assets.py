@@ -29,9 +29,18 @@ def static_files(static: Path) -> Iterator[OutputFile]:
 
 
 def paper_files(site: Site) -> Iterator[OutputFile]:
-    """Only the figures a paper's body references (checked to lie inside its folder), and its source."""
+    """Per paper: its source, the figures its body references (checked to lie inside its folder),
+    the supplements it lists, and the same for each earlier version. A withdrawn paper keeps only
+    its tombstone page: none of its files."""
     for entry in site.papers:
+        if entry.paper.status == "withdrawn":
+            continue
         base = paper_dir(entry.paper.slug)
-        yield OutputFile(base + "paper.md", entry.paper.source.source.encode("utf-8"))
-        for figure in entry.body.figures:
-            yield OutputFile(base + figure.relpath, source=entry.paper.source.folder / figure.relpath)
+        folder = entry.paper.source.folder
+        for version in (entry, *entry.earlier):
+            prefix = base if version is entry else f"{base}v{version.paper.version}/"
+            yield OutputFile(prefix + "paper.md", version.paper.source.source.encode("utf-8"))
+        figures = {f.relpath for version in (entry, *entry.earlier) for f in version.body.figures}
+        supplements = {s["path"] for s in entry.paper.meta.get("supplements", [])}
+        for relpath in sorted(figures | supplements):
+            yield OutputFile(base + relpath, source=(folder / relpath).resolve())  # checked to stay inside

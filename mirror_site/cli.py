@@ -11,7 +11,11 @@ from typing import TextIO
 from . import __version__
 from .build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BuildOptions, BuildResult, build, build_date
 from .diagnostics import to_json
+from .fields import CHANGE_KINDS
 from .new import new_paper
+from .serve import ServeOptions, serve
+from .validate import slug_problem
+from .versions import freeze
 
 EXIT_CODES = """exit status:
   0  published (or, for check: everything valid)
@@ -44,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("papers", nargs="*", help="slugs or paper folders to check (default: all)")
     new_cmd = commands.add_parser("new", help="start a paper: papers/SLUG/paper.md")
     new_cmd.add_argument("slug")
+    freeze_cmd = commands.add_parser("freeze", help="start a new version: copy paper.md to versions/vN.md and record it")
+    freeze_cmd.add_argument("slug")
+    freeze_cmd.add_argument("--kind", required=True, choices=CHANGE_KINDS, help="what kind of change the new version makes")
+    freeze_cmd.add_argument("--summary", required=True, help="one line saying what changes")
+    serve_cmd = commands.add_parser("serve", help="live preview: build, serve on 127.0.0.1, rebuild and reload on change")
+    serve_cmd.add_argument("--port", type=int, default=None, help="port (default: 8000, or the next free one)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--drafts", action="store_true", help="also show papers marked `draft: true`")
+    serve_cmd.add_argument("--open", action="store_true", help="open the preview in a web browser")
     return parser
 
 
@@ -96,6 +109,17 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         print(f"created papers/{args.slug}/paper.md", file=sys.stderr)
         return EXIT_OK
+    if args.command == "freeze":
+        folder = root / "papers" / args.slug
+        problem = slug_problem(args.slug) or ("" if (folder / "paper.md").is_file() else f"no paper at {folder}")
+        problem = problem or freeze(folder, args.kind, args.summary, build_date())
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"froze papers/{args.slug}: edit paper.md for the new version", file=sys.stderr)
+        return EXIT_OK
+    if args.command == "serve":
+        return serve(ServeOptions(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open))
     if args.jobs < 0:
         print("error: --jobs must be 0 (all cores) or more", file=sys.stderr)
         return EXIT_USAGE

@@ -45,6 +45,13 @@ class Config:
     methods: tuple[str, ...] = DEFAULT_METHODS  #: the controlled vocabulary of `methods:`
     ignorable_keys: tuple[str, ...] = ()  #: front-matter keys of other tools to ignore (`output`, `csl`)
     max_held_back: int = -1  #: fail the build when more papers are held back; -1 means no limit
+    tag_authority: str = ""  #: `host,YYYY` of Atom/JSON Feed `tag:` ids (RFC 4151); "" = base_url's host, oldest paper's year
+    feed_entries: int = 50  #: newest papers in each feed (feeds are for news; the corpus holds everything)
+    sitemap_max_urls: int = 50_000  #: URLs per sitemap file before it becomes an index with shards (protocol limit)
+    corpus_shard_bytes: int = 50_000_000  #: past this size papers.jsonl becomes gzip shards by issue
+    llms_full_max_bytes: int = 20_000_000  #: llms-full.txt stops adding papers here (newest first); the corpus has all
+    review_criteria: tuple[str, ...] = ("soundness", "significance", "clarity", "reproducibility")  #: review score names
+    review_scale: tuple[str, ...] = ("poor", "fair", "good", "very good", "excellent")  #: labels of scores 1..N
     limits: Limits = Limits()
 
     @property
@@ -126,6 +133,22 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
                               'write base_url = "https://journal.example.org/"'))
     elif not config.base_url.endswith("/"):
         config = config.with_base_url(config.base_url)
+    if config.tag_authority and not re.fullmatch(r"[a-z0-9.\-]+,\d{4}(-\d{2}(-\d{2})?)?", config.tag_authority):
+        problems.append(error(path, _key_line(text, "", "tag_authority"), 1, "config-value",
+                              f"`tag_authority` must be `host,YYYY` (RFC 4151), not `{config.tag_authority}`",
+                              'write tag_authority = "journal.example.org,2026": a domain you held that year'))
+    for key in ("feed_entries", "sitemap_max_urls", "corpus_shard_bytes", "llms_full_max_bytes"):
+        if getattr(config, key) < 1:
+            problems.append(error(path, _key_line(text, "", key), 1, "config-value", f"`{key}` must be at least 1",
+                                  f"remove `{key}` to use the default"))
+    for key in (f.name for f in fields(Limits)):
+        if getattr(config.limits, key) < 1:
+            problems.append(error(path, _key_line(text, "limits", key), 1, "config-value", f"`limits.{key}` must be at least 1",
+                                  f"remove `{key}` to use the default"))
+    if len(config.review_scale) < 2 or not config.review_criteria:
+        problems.append(error(path, _key_line(text, "", "review_scale"), 1, "config-value",
+                              "`review_scale` needs at least two labels and `review_criteria` at least one name",
+                              'e.g. review_scale = ["poor", "fair", "good", "very good", "excellent"]'))
     if config.license not in SPDX_IDS:
         problems.append(error(path, _key_line(text, "", "license"), 1, "config-value",
                               f"`license` is not an SPDX identifier: `{config.license}`",

@@ -1,47 +1,112 @@
-"""Output: the machine-readable corpus. `corpus/index.json` also records what is published,
-which is how the next build knows never to drop a published paper silently."""
+"""Output: the machine-readable corpus, the training-data export of the journal.
+
+`corpus/index.json` lists every published paper (and records what is published, which is how the
+next build knows never to drop a published paper silently); `corpus/papers.jsonl` holds one whole
+paper a line, or, past `corpus_shard_bytes`, gzip shards by issue (`papers-YYYY-MM.jsonl.gz`), so
+one edited paper rewrites one shard; `corpus/changes.json` tells harvesters what changed when.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .assemble import Site
+from .croissant import CROISSANT, croissant
+from .jsonfile import dumps, dumps_line
 from .model import OutputFile
-from .urls import absolute, paper_url
+from .records import SCHEMA_VERSION, full_record, metadata, paper_urls
+from .urls import site_url
 
 INDEX = "corpus/index.json"
-SCHEMA_VERSION = 1
+CHANGES = "corpus/changes.json"
+SINGLE = "corpus/papers.jsonl"
 
 
-def dumps(value: Any) -> bytes:
-    """Deterministic JSON: sorted keys, no NaN or Infinity, UTF-8, trailing newline."""
-    return (json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=1) + "\n").encode("utf-8")
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file of paper records, as `index.json` and `croissant.json` describe it."""
+
+    path: str
+    data: bytes
+    slugs: tuple[str, ...]
+    issue: str = ""  #: `YYYY-MM` of a shard; "" for the single file
+
+    def describe(self, base_url: str) -> dict[str, Any]:
+        return {"path": self.path, "url": site_url(base_url, self.path), "issue": self.issue or None,
+                "papers": len(self.slugs), "bytes": len(self.data), "sha256": hashlib.sha256(self.data).hexdigest(),
+                "encoding": "gzip" if self.path.endswith(".gz") else None}
 
 
-def index(site: Site) -> dict[str, Any]:
+def shard_path(issue: str) -> str:
+    return f"corpus/papers-{issue}.jsonl.gz"
+
+
+def record_files(site: Site) -> tuple[CorpusFile, ...]:
+    """`papers.jsonl`, or its gzip shards by issue once it would pass the configured size."""
+    lines: dict[str, bytes] = {}
+    for entry in sorted(site.papers, key=lambda e: (e.paper.date, e.paper.slug)):
+        lines[entry.paper.slug] = dumps_line(full_record(entry, site.config))
+    if sum(map(len, lines.values())) <= site.config.corpus_shard_bytes:
+        return (CorpusFile(SINGLE, b"".join(lines.values()), tuple(lines)),)
+    issues: dict[str, list[str]] = defaultdict(list)
+    dates = {e.paper.slug: e.paper.date for e in site.papers}
+    for slug in lines:
+        issues[dates[slug][:7]].append(slug)
+    # mtime=0 and no file name in the header: the same records always give the same bytes.
+    return tuple(CorpusFile(shard_path(issue), gzip.compress(b"".join(lines[s] for s in slugs), compresslevel=9, mtime=0),
+                            tuple(slugs), issue) for issue, slugs in sorted(issues.items()))
+
+
+def index(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
     config = site.config
-    papers = []
+    where = {slug: file.path for file in files for slug in file.slugs}
+    papers = [{**metadata(entry, config), "corpus_file": where[entry.paper.slug]} for entry in site.papers]
+    return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION, "title": config.title,
+            "description": config.description, "base_url": config.base_url,
+            "schema": site_url(config.base_url, "corpus/schema/index.schema.json"),
+            "record_schema": site_url(config.base_url, "corpus/schema/record.schema.json"),
+            "changes": site_url(config.base_url, CHANGES), "croissant": site_url(config.base_url, CROISSANT),
+            "files": [f.describe(config.base_url) for f in files],
+            "papers": sorted(papers, key=lambda p: p["slug"])}
+
+
+def changes(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
+    """Every dated event of every paper, oldest first: a harvester keeps the last date it saw and
+    fetches the records of later events. Dates come from the papers, never from the build."""
+    where = {slug: file.path for file in files for slug in file.slugs}
+    events: list[dict[str, Any]] = []
     for entry in site.papers:
         paper = entry.paper
-        url = absolute(config.base_url, config.base_path, paper_url(config.base_path, paper.slug))
-        papers.append({
-            "slug": paper.slug, "title": paper.title, "date": paper.date, "updated": paper.updated or paper.date,
-            "version": paper.version, "status": paper.status, "license": paper.license, "finding": paper.finding,
-            "authors": [{"name": a.name, "kind": a.kind, **({"model": a.model} if a.model else {})}
-                        for a in paper.authors],
-            "keywords": list(paper.keywords), "methods": list(paper.methods),
-            "url": url, "markdown_url": url + "paper.md", "sha256": paper.source.sha256,
-        })
-    return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION, "title": config.title,
-            "base_url": config.base_url, "papers": sorted(papers, key=lambda p: p["slug"])}
+        common = {"slug": paper.slug, "json": paper_urls(paper.slug, site.config)["json"],
+                  "corpus_file": where[paper.slug], "sha256": paper.source.sha256}
+        events.append({**common, "date": paper.date, "kind": "added", "version": 1, "change": None})
+        for change in paper.meta.get("changes", []):
+            events.append({**common, "date": change["date"], "kind": "revised", "version": change["version"],
+                           "change": change["kind"]})
+        if paper.status != "published" and "retraction" in paper.meta:
+            kind = "retracted" if paper.status == "retracted" else "withdrawn"
+            events.append({**common, "date": paper.meta["retraction"]["date"], "kind": kind,
+                           "version": paper.version, "change": None})
+    events.sort(key=lambda e: (e["date"], e["slug"], e["version"], e["kind"]))
+    return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION,
+            "latest": events[-1]["date"] if events else None, "events": events}
 
 
 def corpus_files(site: Site) -> Iterator[OutputFile]:
-    yield OutputFile(INDEX, dumps(index(site)))
+    files = record_files(site)  # computed once: the index, changes and Croissant all describe them
+    for file in files:
+        yield OutputFile(file.path, file.data)
+    yield OutputFile(INDEX, dumps(index(site, files)))
+    yield OutputFile(CHANGES, dumps(changes(site, files)))
+    yield OutputFile(CROISSANT, dumps(croissant(site, [f.describe(site.config.base_url) for f in files])))
 
 
 def published_slugs(out: Path) -> frozenset[str] | None:

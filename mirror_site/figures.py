@@ -52,7 +52,11 @@ def contained_path(folder: Path, src: str) -> str | Refused:
     if not parts or any(p.startswith(".") for p in parts):
         return Refused("figure-path", f"the image path `{src[:100]}` is empty or names a hidden file",
                        "use a visible file such as figures/plot.png")
-    resolved = (folder / path).resolve()
+    try:
+        resolved = (folder / path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: Python 3.11 raises RuntimeError
+        return Refused("figure-path", f"the image path `{src[:100]}` is a symbolic link loop",
+                       "replace the link with the real file")
     if not resolved.is_relative_to(folder.resolve()):
         return Refused("figure-path", f"the image `{src[:100]}` leads outside the paper folder (a symbolic link?)",
                        "copy the real file into the paper folder")

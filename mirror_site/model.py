@@ -80,9 +80,10 @@ class Figure:
 
 @dataclass(frozen=True)
 class Heading:
-    level: int
+    level: int  #: HTML level: 2 for a `#` section
     text: str
     id: str
+    number: str = ""  #: "2.1"; empty for unnumbered sections
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class RenderedBody:
     abstract_html: str
     headings: tuple[Heading, ...]
     figures: tuple[Figure, ...]
+    references: tuple[tuple[str, str], ...]  #: (HTML id, formatted entry) of each cited BibTeX entry
+    mirror_citations: tuple[tuple[str, int], ...]  #: (slug, line) of each cited Mirror paper
     diagnostics: tuple[Any, ...]  #: `Diagnostic`s found while rendering
 
 

@@ -10,9 +10,14 @@ from typing import Any
 
 import jinja2
 
-from .assemble import Site, paper_view, site_view
+from .assemble import Site
+from .cite import bibtex, formatted_citation
+from .jsonfile import dumps
+from .listings import GROUPS, Listing, paginate
+from .metadata import head_meta
 from .model import OutputFile
-from .urls import paper_dir
+from .urls import absolute, paper_dir
+from .views import PaperView, paper_view, site_view, summary_view
 
 #: Mirror's own theme: the `templates/` folder of the checkout this package runs from.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -54,13 +59,59 @@ def render_template(env: jinja2.Environment, name: str, templates: Path, **conte
         raise _fault(exc, templates) from exc
 
 
-def pages(site: Site, templates: Path) -> Iterator[OutputFile]:
+def review_pages(env: jinja2.Environment, templates: Path, view: PaperView, context: dict[str, Any]) -> Iterator[OutputFile]:
+    """All of a paper's reviews on one page, each on its own page, and each as JSON."""
+    base = paper_dir(view.slug) + "reviews/"
+    yield OutputFile(base + "index.html", render_template(env, "reviews.html", templates, paper=view, review=None, **context))
+    for review in view.reviews:
+        yield OutputFile(f"{base}{review.name}/index.html",
+                         render_template(env, "reviews.html", templates, paper=view, review=review, **context))
+        record = {"paper": view.slug, "paper_url": view.url, "name": review.name, "date": review.date,
+                  "reviewer": {"name": review.reviewer, "kind": review.kind, **({"model": review.model} if review.model else {})},
+                  "recommendation": review.recommendation, "scale": review.scale,
+                  "scores": {c: {"score": n, "label": label} for c, n, label in review.scores},
+                  "report_html": str(review.html)}
+        yield OutputFile(f"{base}{review.name}/review.json", dumps(record))
+
+
+def listing_pages(env: jinja2.Environment, templates: Path, site: Site, found: list[Listing]) -> Iterator[OutputFile]:
+    """Each listing's pages, and one index page per group (all topics, all models, …)."""
+    journal, base = site_view(site.config), site.config.base_path
+    for listing in found:
+        for page in paginate(listing.folder, listing.papers):
+            yield OutputFile(page.path, render_template(
+                env, "listing.html", templates, site=journal, title=listing.title, description=listing.description,
+                folder=base + listing.folder, number=page.number, numbers=page.numbers,
+                papers=[summary_view(e.paper, site.config) for e in page.papers]))
+    for group, (title, description) in GROUPS.items():
+        terms = [(entry.label if group != "findings" else entry.label.replace("-", " "), base + entry.folder, len(entry.papers))
+                 for entry in found if entry.group == group]
+        yield OutputFile(f"{group}/index.html", render_template(
+            env, "listing_index.html", templates, site=journal, title=title, description=description, terms=terms))
+
+
+def pages(site: Site, templates: Path, found: list[Listing]) -> Iterator[OutputFile]:
     env = environment(templates)
     journal = site_view(site.config)
     for entry in site.papers:
-        view = paper_view(entry, site.config)
+        view = paper_view(entry, site)
+        context = {"site": journal, "head": head_meta(entry, site.config),
+                   "cite": {"text": formatted_citation(entry.paper, site.config), "bibtex": bibtex(entry.paper, site.config)}}
         yield OutputFile(paper_dir(view.slug) + "index.html",
-                         render_template(env, "paper.html", templates, site=journal, paper=view))
-    latest = [paper_view(entry, site.config) for entry in site.papers]
-    yield OutputFile("index.html", render_template(env, "index.html", templates, site=journal, papers=latest))
+                         render_template(env, "paper.html", templates, paper=view, **context))
+        if view.reviews and entry.paper.status != "withdrawn":
+            yield from review_pages(env, templates, view, context)
+        for old in entry.earlier:
+            old_view = paper_view(old, site, latest=entry)
+            yield OutputFile(f"{paper_dir(view.slug)}v{old.paper.version}/index.html",
+                             render_template(env, "paper.html", templates, paper=old_view, **context))
+        for alias in entry.paper.meta.get("aliases", []):
+            yield OutputFile(paper_dir(alias) + "index.html", render_template(
+                env, "redirect.html", templates, site=journal, title=view.title, target=view.url,
+                canonical=absolute(site.config.base_url, site.config.base_path, view.url)))
+    yield from listing_pages(env, templates, site, found)
+    latest = [summary_view(entry.paper, site.config) for entry in site.papers if entry.paper.status != "withdrawn"]
+    groups = [(GROUPS[g][0], f"{site.config.base_path}{g}/") for g in GROUPS]
+    yield OutputFile("index.html", render_template(env, "index.html", templates, site=journal, papers=latest[:20],
+                                                   groups=groups))
     yield OutputFile("404.html", render_template(env, "404.html", templates, site=journal))

@@ -18,6 +18,8 @@ from .diagnostics import Diagnostic, error, warning
 from .front_matter import Key, Positions
 
 INVALID: Any = object()
+#: Marks a `Choice` whose values come from the site configuration (see `resolve_vocabularies`).
+VOCABULARY_KEY = "x-mirror-vocabulary"
 
 # Keys of pandoc, R Markdown, Quarto and Jupyter that say nothing about the paper itself.
 OTHER_TOOLS_KEYS = frozenset({"output", "csl", "format", "jupyter", "header-includes", "documentclass",
@@ -59,13 +61,14 @@ def dotted(key: Key) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+    return {bool: "true/false", int: "a whole number", float: "a decimal number", str: "text", list: "a list",
             dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
 def _type_error(checker: Checker, key: Key, value: Any, expected: str) -> Any:
     hint = f"write {expected} here"
-    if isinstance(value, (bool, int, float)) and not isinstance(value, dict):
+    wants_text = not expected.startswith(("a whole number", "a number", "true or false", "a list", "a mapping"))
+    if isinstance(value, (bool, int, float)) and wants_text:
         hint = "YAML read this as " + _kind(value) + f" (`{value}`); put the value in quotes"
     return checker.error(key, "type", f"`{dotted(key)}` must be {expected}, not {_kind(value)}", hint)
 
@@ -114,10 +117,15 @@ class Text(Type):
         return value.strip()
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+        # The same rules as `check`, as patterns: not blank, no control or disguising characters, one
+        # line (a single trailing newline, as `title: |` leaves, is allowed), then the field's own pattern.
+        hidden = "".join(f"\\u{ord(c):04x}" for c in sorted(DISGUISING))
+        controls = "\\x00-\\x1f" if self.one_line else "\\x00-\\x08\\x0b-\\x1f"
+        lines = f"^[^{controls}\\x7f-\\x9f{hidden}]*\\n?$" if self.one_line else f"^[^{controls}\\x7f-\\x9f{hidden}]*$"
+        rules = [{"pattern": "\\S"}, {"pattern": lines}]
         if self.pattern:
-            schema["pattern"] = f"^(?:{self.pattern})$"
-        return schema
+            rules.append({"pattern": f"^(?:{self.pattern})$"})
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "allOf": rules}
 
 
 _MONTHS = "january february march april may june july august september october november december".split()
@@ -159,7 +167,9 @@ class Date(Type):
         return parsed.isoformat()
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        # Free-text dates (`23 December 2022`) are accepted by `check` with a warning, and calendar
+        # validity needs a calendar: the schema asks for the form Mirror writes, YYYY-MM-DD.
+        return {"type": "string", "format": "date", "pattern": r"^\s*\d{4}-\d{2}-\d{2}\s*$"}
 
 
 @dataclass
@@ -226,6 +236,8 @@ class Choice(Type):
         return value
 
     def json_schema(self) -> dict[str, Any]:
+        if self.vocabulary:  # the values live in mirror.toml: `resolve_vocabularies` fills them in
+            return {"type": "string", VOCABULARY_KEY: self.vocabulary}
         return {"type": "string", "enum": list(self.values)}
 
 
@@ -243,7 +255,7 @@ class Url(Type):
         return text
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"}
+        return {"type": "string", "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*\s*$"}
 
 
 def orcid_checksum_ok(orcid: str) -> bool:
@@ -272,7 +284,7 @@ class Orcid(Type):
         return text
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^(https://orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"}
+        return {"type": "string", "pattern": r"^\s*(https://orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]\s*$"}
 
 
 @dataclass
@@ -331,8 +343,8 @@ class Record(Type):
                 ok = False
                 continue
             if target in result:
-                checker.error(key + (name,), "duplicate-key", f"`{name}` and `{target}` are the same field",
-                              "keep one", of_key=True)
+                first = next(a for a in value if self.aliases.get(a, a) == target and a != name)
+                checker.error(key + (name,), "duplicate-key", f"`{name}` and `{first}` are the same field", "keep one", of_key=True)
                 ok = False
                 continue
             checked = self.fields[target].type.check(item, key + (name,), checker)
@@ -350,8 +362,13 @@ class Record(Type):
                       for name, spec in self.fields.items()}
         for alias, target in self.aliases.items():
             properties[alias] = properties[target]
-        return {"type": "object", "properties": properties, "additionalProperties": False,
-                "required": [name for name, spec in self.fields.items() if spec.required]}
+        for name in self.ignorable:
+            properties.setdefault(name, {})
+        schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False,
+                                  "required": [name for name, spec in self.fields.items() if spec.required]}
+        if self.aliases:  # a field and its alias together are a duplicate
+            schema["allOf"] = [{"not": {"required": [alias, target]}} for alias, target in self.aliases.items()]
+        return schema
 
 
 class Free(Type):
@@ -394,3 +411,15 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     return {int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def resolve_vocabularies(schema: Any, vocabularies: dict[str, tuple[str, ...]]) -> Any:
+    """`schema` with each configured vocabulary written in as an `enum`: the journal's own schema."""
+    if isinstance(schema, list):
+        return [resolve_vocabularies(item, vocabularies) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    resolved = {key: resolve_vocabularies(value, vocabularies) for key, value in schema.items() if key != VOCABULARY_KEY}
+    if VOCABULARY_KEY in schema:
+        resolved["enum"] = list(vocabularies[schema[VOCABULARY_KEY]])
+    return resolved

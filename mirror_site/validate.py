@@ -91,7 +91,10 @@ def _lifecycle(front: dict[str, Any], checker: Checker) -> None:
 
 def _contained_file(folder: Path, relpath: str) -> bool:
     """True when `relpath` names a regular file inside `folder`, symlinks resolved."""
-    target = (folder / relpath).resolve()
+    try:
+        target = (folder / relpath).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: Python 3.11 raises RuntimeError
+        return False
     return target.is_relative_to(folder.resolve()) and target.is_file()
 
 
@@ -109,6 +112,10 @@ def validate_paper(source: SourcePaper, config: Config) -> tuple[Paper | None, l
     if license not in SPDX_IDS:
         checker.error(("license",), "license", f"`license` is not an SPDX licence id: `{license}`",
                       "use an id from https://spdx.org/licenses/, e.g. CC-BY-4.0")
+    for index, alias in enumerate(front.get("aliases", [])):
+        if slug_problem(alias) or alias == source.slug:
+            checker.error(("aliases", index), "alias", f"`{alias}` cannot be an alias of this paper",
+                          "an alias is a former slug: not this one, not a reserved name of the site")
     authors = _authors(front, checker)
     _lifecycle(front, checker)
     for i, supplement in enumerate(front.get("supplements", [])):
@@ -131,27 +138,36 @@ def validate_paper(source: SourcePaper, config: Config) -> tuple[Paper | None, l
     ), checker.problems
 
 
-def check_collisions(papers: Iterable[Paper], published: frozenset[str]) -> tuple[set[str], list[Diagnostic]]:
-    """Papers that would share a URL or an identifier. The one already published keeps it;
-    when none was, every claimant is held back (first come is not a rule a build can know)."""
+def check_collisions(papers: Iterable[Paper], held_folders: Iterable[str],
+                     published: frozenset[str]) -> tuple[set[str], list[Diagnostic]]:
+    """Papers that would share a URL or an identifier. The one already published keeps it; when
+    none was, every claimant is held back (first come is not a rule a build can know). Folders
+    already held back still claim their slug: publishing `case-paper` while `Case-Paper` waits
+    would give the fixed one no URL."""
+    claims: dict[tuple[str, str], list[tuple[str, str, tuple[int, int]]]] = defaultdict(list)
+    for paper in papers:
+        claims[("slug", _folded(paper.slug))].append((paper.slug, paper.source.path, (0, 0)))
+        if paper.doi:
+            claims[("doi", paper.doi.lower())].append((paper.slug, paper.source.path, paper.source.positions.of(("doi",))))
+        for index, alias in enumerate(paper.meta.get("aliases", [])):
+            claims[("slug", _folded(alias))].append((paper.slug, paper.source.path, paper.source.positions.of(("aliases", index))))
+    for slug in held_folders:
+        claims[("slug", _folded(slug))].append((slug, f"papers/{slug}/paper.md", (0, 0)))
     held: set[str] = set()
     problems: list[Diagnostic] = []
-    groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
-    for paper in papers:
-        groups[("slug", unicodedata.normalize("NFC", paper.slug).casefold())].append(paper)
-        if paper.doi:
-            groups[("doi", paper.doi.lower())].append(paper)
-    for (what, _), group in sorted(groups.items()):
+    for (what, _), group in sorted(claims.items()):
         if len(group) < 2:
             continue
-        keeper = next((p.slug for p in group if p.slug in published), None)
-        for paper in group:
-            if paper.slug == keeper:
+        keeper = next((slug for slug, _, _ in group if slug in published), None)
+        for slug, path, (line, col) in group:
+            if slug == keeper:
                 continue
-            others = ", ".join(p.source.path for p in group if p is not paper)
-            line, col = paper.source.positions.of(("doi",)) if what == "doi" else (0, 0)
-            problems.append(error(paper.source.path, line, col, f"duplicate-{what}",
-                                  f"this paper has the same {what} as {others}",
+            others = ", ".join(other for _, other, _ in group if other != path)
+            problems.append(error(path, line, col, f"duplicate-{what}", f"this paper has the same {what} as {others}",
                                   "rename the folder" if what == "slug" else "a DOI identifies one paper only"))
-            held.add(paper.slug)
+            held.add(slug)
     return held, problems
+
+
+def _folded(slug: str) -> str:
+    return unicodedata.normalize("NFC", slug).casefold()

@@ -205,17 +205,25 @@ def test_sigkill_midway_leaves_previous_site_and_next_build_cleans_up(tmp_path: 
     subprocess.run(command(reference), env=env, check=True, capture_output=True)
     after = tree(reference / "site")
 
+    def staging_started() -> bool:
+        return any(journal.glob(".site.staging-*/papers"))
+
     killed_midway = 0
-    for delay in (0.05, 0.15, 0.3, 0.5, 0.8):
+    # Kill while rendering (early), then the moment the new site is being written (bounded wait).
+    for moment in ("early", "writing", "writing"):
         process = subprocess.Popen(command(journal), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
-        time.sleep(delay)
+        deadline = time.monotonic() + 120
+        if moment == "early":
+            time.sleep(0.05)
+        while moment == "writing" and not staging_started() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
         os.killpg(process.pid, signal.SIGKILL)
         if process.wait() == -signal.SIGKILL and (journal / "site").exists() and tree(journal / "site") == before:
             killed_midway += 1
         site = tree(journal / "site") if (journal / "site").exists() else {}
         parked = list(journal.glob(".site.old-*"))
-        assert site in (before, after) or (not site and parked), f"mixed site after a kill at {delay}s"
+        assert site in (before, after) or (not site and parked), f"mixed site after a kill ({moment})"
     assert killed_midway >= 1, "no kill landed during a build: make the journal larger"
     subprocess.run(command(journal), env=env, check=True, capture_output=True)
     assert [p.name for p in journal.iterdir() if p.name.startswith(".site.") and p.name != ".site.lock"] == []

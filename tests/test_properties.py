@@ -12,7 +12,7 @@ from mirror_site import front_matter
 from mirror_site.diagnostics import Diagnostic
 from mirror_site.figures import Refused, contained_path
 from mirror_site.load import decode
-from mirror_site.render import slugify
+from mirror_site.markdown import slugify
 from mirror_site.validate import slug_problem
 
 yaml_line = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=40)

@@ -30,10 +30,10 @@ def codes(body: RenderedBody) -> list[tuple[str, int]]:
 
 def test_sections_start_at_h2_with_stable_prefixed_ids(tmp_path: Path) -> None:
     body = render(tmp_path, "# Search\n\n## `__proto__`\n\n# Search\n\n# Method {#sec:method}\n")
-    assert '<h2 id="sec-search">Search</h2>' in body.html
-    assert "<h3 id=\"sec-proto\"><code>__proto__</code></h3>" in body.html
-    assert '<h2 id="sec-search-2">Search</h2>' in body.html
-    assert '<h2 id="sec:method">Method</h2>' in body.html
+    assert '<h2 id="sec-search"><span class="secno">1</span> Search</h2>' in body.html
+    assert '<h3 id="sec-proto"><span class="secno">1.1</span> <code>__proto__</code></h3>' in body.html
+    assert '<h2 id="sec-search-2"><span class="secno">2</span> Search</h2>' in body.html
+    assert '<h2 id="sec:method"><span class="secno">3</span> Method</h2>' in body.html
     assert [h.id for h in body.headings] == ["sec-search", "sec-proto", "sec-search-2", "sec:method"]
 
 

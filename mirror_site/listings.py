@@ -1,0 +1,103 @@
+"""Output: the journal's listings — archive volumes (years) and issues (months), topics, models
+studied, methods, finding kinds and authors — each with stable pagination and its own feeds.
+
+Pages are numbered from the oldest paper: page N, once full, never changes as papers are added;
+the listing's front page shows the newest papers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .assemble import MONTHS, PublishedPaper, Site
+from .feeds import feed_set
+from .fields import FINDINGS
+from .markdown import slugify
+from .model import OutputFile
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing: a set of papers under a folder of the site."""
+
+    folder: str  #: e.g. `topics/grokking/`
+    title: str
+    description: str
+    papers: tuple[PublishedPaper, ...]  #: newest first
+    group: str  #: which index it belongs to: archive, topics, models, methods, findings, authors
+    label: str  #: the term as shown in its group's index
+
+
+GROUPS = {
+    "topics": ("Topics", "Papers by keyword."),
+    "models": ("Models studied", "Papers by the model they study."),
+    "methods": ("Methods", "Papers by interpretability method."),
+    "findings": ("Findings", "Papers by kind of contribution: replications, failed replications and negative results "
+                             "are listed as prominently as new findings."),
+    "authors": ("Authors", "Papers by author; AI systems have author pages too."),
+    "archive": ("Archive", "Every paper by volume (year) and issue (month)."),
+}
+
+
+def _listed(site: Site) -> list[PublishedPaper]:
+    """Withdrawn papers keep their tombstone URL but leave the listings."""
+    return [entry for entry in site.papers if entry.paper.status != "withdrawn"]
+
+
+def listings(site: Site) -> list[Listing]:
+    """Every listing of the journal, computed as data."""
+    groups: dict[tuple[str, str], list[PublishedPaper]] = defaultdict(list)
+    names: dict[tuple[str, str], str] = {}
+    for entry in _listed(site):
+        paper = entry.paper
+        terms = [("topics", k) for k in paper.keywords] + [("methods", m) for m in paper.methods]
+        terms += [("models", m["name"]) for m in paper.meta.get("subject_models", [])]
+        terms += [("authors", a.name) for a in paper.authors]
+        terms += [("archive", paper.date[:4]), ("archive", paper.date[:7].replace("-", "/"))]
+        if paper.finding:
+            terms.append(("findings", paper.finding))
+        for group, term in terms:
+            ident = (group, term if group == "archive" else slugify(term))
+            names.setdefault(ident, term)
+            if entry not in groups[ident]:
+                groups[ident].append(entry)
+    for finding in FINDINGS:  # every kind of finding has its listing and feed, even when empty
+        groups.setdefault(("findings", finding), [])
+        names.setdefault(("findings", finding), finding)
+    result = []
+    for (group, key), papers in sorted(groups.items()):
+        name = names[(group, key)]
+        if group == "archive":
+            year, _, month = key.partition("/")
+            title = f"Volume {year}" + (f", issue {int(month)} ({MONTHS[int(month) - 1]} {year})" if month else f" ({year})")
+        else:
+            title = {"findings": f"Finding: {name.replace('-', ' ')}", "authors": name}.get(group, f"{GROUPS[group][0]}: {name}")
+        result.append(Listing(f"{group}/{key}/", title, f"{title} — papers in {site.config.title}", tuple(papers), group, name))
+    return result
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  #: the output file
+    number: int  #: 0 for the front page
+    papers: tuple[PublishedPaper, ...]
+    numbers: tuple[int, ...]  #: the numbered pages of this listing, for navigation
+
+
+def paginate(folder: str, papers: Sequence[PublishedPaper], size: int = PAGE_SIZE) -> list[Page]:
+    """The front page (newest `size` papers) and numbered pages of `size` papers from the oldest."""
+    oldest_first = list(reversed(papers))
+    chunks = [oldest_first[i:i + size] for i in range(0, len(oldest_first), size)]
+    numbers = tuple(range(1, len(chunks) + 1)) if len(chunks) > 1 else ()
+    pages = [Page(folder + "index.html", 0, tuple(papers[:size]), numbers)]
+    pages += [Page(f"{folder}page/{n}/index.html", n, tuple(reversed(chunk)), numbers)
+              for n, chunk in zip(numbers, chunks, strict=False)]
+    return pages
+
+
+def listing_feeds(site: Site, found: list[Listing]) -> Iterator[OutputFile]:
+    for listing in found:
+        yield from feed_set(site, listing.folder, f"{site.config.title}: {listing.title}", listing.description, listing.papers)

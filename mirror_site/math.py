@@ -1,0 +1,81 @@
+"""TeX to MathML at build time: readable without JavaScript, the TeX kept for machines.
+
+latex2mathml converts; we then re-parse its output and keep only MathML elements and
+presentation attributes, because it copies `\\text{…}` verbatim and turns `\\href` into
+attributes: formula text from a paper must never become markup.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html import escape
+
+from latex2mathml.converter import convert
+
+NS = "{http://www.w3.org/1998/Math/MathML}"
+ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac msqrt mroot mstyle "
+    "mtable mtr mtd mpadded mphantom menclose merror semantics annotation mmultiscripts mprescripts none".split())
+ATTRIBUTES = frozenset(
+    "display mathvariant stretchy fence form accent accentunder movablelimits displaystyle scriptlevel rowspacing "
+    "columnspacing columnalign rowalign linebreak width height depth lspace rspace minsize maxsize separator "
+    "notation columnlines rowlines frame largeop symmetric linethickness align".split())
+
+# Environments latex2mathml renders badly or numbers itself: rewritten to ones it renders well
+# (checked in the browser: `aligned` came out as a flat row with literal `&`).
+REWRITES = (
+    (re.compile(r"\\(begin|end)\{(aligned|align\*?|eqnarray\*?|flalign\*?|alignat\*?)\}"), r"\\\1{align*}"),
+    (re.compile(r"\\(begin|end)\{(gather\*?|gathered|multline\*?)\}"), r"\\\1{array}"),
+    (re.compile(r"\\(begin|end)\{(equation\*?)\}"), ""),
+)
+LABEL = re.compile(r"\\label\{([^{}]*)\}")
+
+
+class MathError(ValueError):
+    """The formula could not be converted faithfully."""
+
+
+def _serialize(element: ET.Element) -> str:
+    tag = element.tag.removeprefix(NS)
+    if tag not in ELEMENTS:
+        raise MathError(f"unexpected <{tag}> in the converted formula")
+    attrs = "".join(f' {k}="{escape(v)}"' for k, v in sorted(element.attrib.items()) if k in ATTRIBUTES)
+    inner = escape(element.text or "", quote=False)
+    inner += "".join(_serialize(child) + escape(child.tail or "", quote=False) for child in element)
+    if tag == "mi" and inner.startswith("\\"):
+        raise MathError(f"unknown command {inner}")
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
+def prepare(tex: str) -> tuple[str, str]:
+    """The TeX to convert, and a `\\label{…}` found inside it (the pandoc/JOSS habit)."""
+    label = ""
+    match = LABEL.search(tex)
+    if match:
+        label = match[1].strip()
+        tex = LABEL.sub("", tex)
+    gather = bool(re.search(r"\\begin\{(gather\*?|gathered|multline\*?)\}", tex))
+    for pattern, replacement in REWRITES:
+        tex = pattern.sub(replacement, tex)
+    if gather:
+        tex = tex.replace(r"\begin{array}", r"\begin{array}{c}", 1)
+    return tex.strip(), label
+
+
+def to_mathml(tex: str, display: bool) -> str:
+    """MathML for `tex`, with the source in an annotation. Raises MathError when it cannot."""
+    source, _ = prepare(tex)
+    if not source:
+        raise MathError("the formula is empty")
+    try:
+        converted = convert(source, display="block" if display else "inline")
+        root = ET.fromstring(converted)
+    except Exception as exc:  # noqa: BLE001 - latex2mathml raises many unrelated exception types
+        raise MathError(f"{type(exc).__name__} {exc}".strip()) from exc
+    body = "".join(_serialize(child) for child in root)
+    if "<mi>&amp;</mi>" in body:
+        raise MathError("an alignment `&` outside an environment that supports it")
+    mode = "block" if display else "inline"
+    return (f'<math display="{mode}"><semantics><mrow>{body}</mrow>'
+            f'<annotation encoding="application/x-tex">{escape(tex.strip(), quote=False)}</annotation></semantics></math>')

@@ -1,0 +1,203 @@
+"""`mirror serve`, building: full rebuilds into private folders and the snapshot being served.
+
+Every rebuild writes a fresh folder of its own (never `site/`, which `mirror build` owns) and the
+served snapshot is swapped only once that folder is complete, so a request never sees a half
+written site (RELIABILITY.md row 70). A folder is deleted once it is neither served nor being read.
+Saves are debounced: a rebuild starts after `debounce` seconds without a change (row 72).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import BuildOptions, BuildResult, build
+from .diagnostics import Diagnostic
+
+#: Saves that never pause for this long still get a rebuild after this many seconds.
+MAX_DELAY = 3.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One finished build as the server shows it; never changes once made."""
+
+    generation: int  #: counts finished builds, good or bad: open pages reload when it moves
+    folder: Path | None  #: the complete site served (the last good one), None while there is none
+    diagnostics: tuple[Diagnostic, ...] = ()  #: everything the build reported
+    held_back: frozenset[str] = frozenset()  #: slugs of papers with errors
+    stale: frozenset[str] = frozenset()  #: held-back slugs still served from an earlier build
+    drafts: frozenset[str] = frozenset()  #: slugs of draft papers shown (`--drafts`)
+    failure: str = ""  #: why this build failed as a whole; `folder` is then an earlier build
+
+    def problems_of(self, slug: str) -> tuple[Diagnostic, ...]:
+        """The diagnostics anchored in the paper's folder."""
+        folder = f"papers/{slug}"
+        return tuple(d for d in self.diagnostics if d.path == folder or d.path.startswith(folder + "/"))
+
+    def site_problems(self) -> tuple[Diagnostic, ...]:
+        """When the whole build failed: the errors that made it fail."""
+        return tuple(d for d in self.diagnostics if d.level == "error") if self.failure else ()
+
+
+class Preview:
+    """Rebuilds the journal on demand and hands out the latest snapshot, thread-safely."""
+
+    def __init__(self, root: Path, workdir: Path, log: Callable[[str], None], drafts: bool = False,
+                 jobs: int = 0, debounce: float = 0.2) -> None:
+        self.root = root
+        self._workdir = workdir
+        self._log = log
+        self._drafts = drafts
+        self._jobs = jobs
+        self._debounce = debounce
+        self._base_url = ""
+        self._lock = threading.Condition()  # guards everything below; notified on a new snapshot
+        self._build_lock = threading.Lock()  # one build at a time
+        self._snapshot = Snapshot(0, None)
+        self._leases: Counter[Path] = Counter()
+        self._retired: set[Path] = set()
+        self._first_change = self._last_change = 0.0  # monotonic times; 0 means nothing pending
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def builds(self) -> int:
+        """How many builds ran (the first included): what tests of debouncing count."""
+        return self._snapshot.generation
+
+    @property
+    def idle(self) -> bool:
+        """No change is waiting for a rebuild and none is running."""
+        with self._lock:
+            return not self._first_change and not self._build_lock.locked()
+
+    def current(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot
+
+    def start(self, base_url: str) -> Snapshot:
+        """Build once, then rebuild after every change reported by `changed`."""
+        self._base_url = base_url
+        first = self.rebuild()
+        self._thread = threading.Thread(target=self._loop, name="mirror-rebuild", daemon=True)
+        self._thread.start()
+        return first
+
+    def changed(self, path: str) -> None:
+        """A source changed (called from the watcher's thread): schedule a debounced rebuild."""
+        now = time.monotonic()
+        with self._lock:
+            self._first_change = self._first_change or now
+            self._last_change = now
+            self._lock.notify_all()
+
+    def wait_for_change(self, seen: int, timeout: float) -> int | None:
+        """Block until the generation differs from `seen` or `timeout` passes; None once closed."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._closed or self._snapshot.generation != seen, timeout)
+            return None if self._closed else self._snapshot.generation
+
+    @contextmanager
+    def lease(self) -> Iterator[Snapshot]:
+        """The current snapshot, its folder kept on disk until the block ends."""
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot.folder:
+                self._leases[snapshot.folder] += 1
+        try:
+            yield snapshot
+        finally:
+            if snapshot.folder:
+                with self._lock:
+                    self._leases[snapshot.folder] -= 1
+                self._collect()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                self._lock.wait_for(lambda: self._closed or self._first_change > 0)
+                while not self._closed:
+                    now = time.monotonic()
+                    left = min(self._last_change + self._debounce, self._first_change + MAX_DELAY) - now
+                    if left <= 0:
+                        break
+                    self._lock.wait(left)
+                if self._closed:
+                    return
+                # Changes arriving from here on will be seen by a later build.
+                self._first_change = self._last_change = 0.0
+            self.rebuild()
+
+    def rebuild(self) -> Snapshot:
+        """Build into a new folder and serve it if it is complete; never raises."""
+        with self._build_lock:
+            started = time.monotonic()
+            generation = self._snapshot.generation + 1
+            out = self._workdir / f"build-{generation}" / "site"
+            try:
+                result = build(BuildOptions(root=self.root, out=out, base_url=self._base_url, jobs=self._jobs,
+                                            drafts=self._drafts))
+            except Exception:  # noqa: BLE001 - a bug in the engine must not stop the preview
+                result = BuildResult(1, (), failure="internal error (a Mirror bug):\n" + traceback.format_exc())
+            snapshot = self._snapshot_of(result, generation, out)
+            with self._lock:
+                old, self._snapshot = self._snapshot, snapshot
+                if old.folder and old.folder != snapshot.folder:
+                    self._retired.add(old.folder)
+                self._lock.notify_all()
+            self._collect()
+            self._report(snapshot, time.monotonic() - started)
+            return snapshot
+
+    def _snapshot_of(self, result: BuildResult, generation: int, out: Path) -> Snapshot:
+        previous = self._snapshot
+        held = frozenset(result.held_back)
+        if result.failure or not out.is_dir():
+            shutil.rmtree(out.parent, ignore_errors=True)
+            return Snapshot(generation, previous.folder, result.diagnostics, held, previous.stale,
+                            previous.drafts, result.failure or "the site was not written")
+        # A paper that was good and just broke keeps its last good pages, under an overlay.
+        stale = set()
+        for slug in sorted(held):
+            last_good = previous.folder / "papers" / slug if previous.folder else None
+            if last_good and last_good.is_dir() and not (out / "papers" / slug).exists():
+                shutil.copytree(last_good, out / "papers" / slug, symlinks=True)
+                stale.add(slug)
+        return Snapshot(generation, out, result.diagnostics, held, frozenset(stale), frozenset(result.drafts))
+
+    def _collect(self) -> None:
+        """Delete build folders that are neither served nor being read."""
+        with self._lock:
+            done = {f for f in self._retired if self._leases[f] <= 0}
+            self._retired -= done
+            for folder in done:
+                del self._leases[folder]
+        for folder in done:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+
+    def _report(self, snapshot: Snapshot, seconds: float) -> None:
+        for diagnostic in snapshot.diagnostics:
+            self._log(diagnostic.format())
+        if snapshot.failure:
+            self._log(f"build {snapshot.generation} failed: {snapshot.failure}; still serving the last good site")
+            return
+        held = f", {len(snapshot.held_back)} held back: {', '.join(sorted(snapshot.held_back))}" if snapshot.held_back else ""
+        self._log(f"build {snapshot.generation} done in {seconds:.2f} s{held}")
+
+    def close(self) -> None:
+        """Stop rebuilding, release waiting event streams and delete every build folder."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        with self._build_lock:
+            shutil.rmtree(self._workdir, ignore_errors=True)

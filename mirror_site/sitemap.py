@@ -1,0 +1,83 @@
+"""Output: `sitemap.xml` (sitemaps.org 0.9), computed as entries first, then rendered. Past
+`sitemap_max_urls` URLs or 50 MB a file becomes `sitemap.xml` as a sitemap index over
+`sitemap-N.xml` shards, which sit at the site root: a sitemap may only list URLs below its folder.
+`lastmod` comes from the papers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from .assemble import Site
+from .listings import listings
+from .model import OutputFile
+from .records import last_changed
+from .urls import paper_dir, site_url
+
+MAX_BYTES = 50 * 1024 * 1024  # the protocol's limit on an uncompressed sitemap file
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+SITEMAP = "sitemap.xml"
+_HEAD = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{NS}">\n'
+_TAIL = "</urlset>\n"
+
+
+@dataclass(frozen=True)
+class Entry:
+    loc: str  #: absolute URL
+    lastmod: str = ""  #: YYYY-MM-DD, or "" when no paper dates the page
+
+
+def entries(site: Site) -> list[Entry]:
+    """Every HTML page meant to be found: the home page, each paper, each listing's front page
+    (its numbered pages are reached from there). `lastmod` is the newest date of the papers shown."""
+    newest = max((last_changed(e.paper) for e in site.papers), default="")
+    found = [Entry(site.config.base_url, newest)]
+    found += [Entry(site_url(site.config.base_url, paper_dir(e.paper.slug)), last_changed(e.paper))
+              for e in sorted(site.papers, key=lambda e: e.paper.slug)]
+    found += [Entry(site_url(site.config.base_url, listing.folder), max(last_changed(e.paper) for e in listing.papers))
+              for listing in sorted(listings(site), key=lambda listing: listing.folder) if listing.papers]
+    return found
+
+
+def _url(entry: Entry) -> str:
+    lastmod = f"<lastmod>{entry.lastmod}</lastmod>" if entry.lastmod else ""
+    return f"<url><loc>{escape(entry.loc)}</loc>{lastmod}</url>\n"
+
+
+def shards(found: list[Entry], max_urls: int) -> list[list[Entry]]:
+    """Cut the entries into files of at most `max_urls` URLs and `MAX_BYTES` bytes."""
+    cut: list[list[Entry]] = [[]]
+    size = len(_HEAD) + len(_TAIL)
+    for entry in found:
+        grows = len(_url(entry).encode("utf-8"))
+        if cut[-1] and (len(cut[-1]) >= max_urls or size + grows > MAX_BYTES):
+            cut.append([])
+            size = len(_HEAD) + len(_TAIL)
+        cut[-1].append(entry)
+        size += grows
+    return cut
+
+
+def urlset(part: list[Entry]) -> bytes:
+    return (_HEAD + "".join(_url(e) for e in part) + _TAIL).encode("utf-8")
+
+
+def sitemap_files(site: Site) -> Iterator[OutputFile]:
+    parts = shards(entries(site), site.config.sitemap_max_urls)
+    if len(parts) == 1:
+        yield OutputFile(SITEMAP, urlset(parts[0]))
+        return
+    index = [f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{NS}">\n']
+    for number, part in enumerate(parts, start=1):
+        name = f"sitemap-{number}.xml"
+        yield OutputFile(name, urlset(part))
+        lastmod = max((e.lastmod for e in part if e.lastmod), default="")
+        index.append(f"<sitemap><loc>{escape(site_url(site.config.base_url, name))}</loc>"
+                     + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</sitemap>\n")
+    yield OutputFile(SITEMAP, ("".join(index) + "</sitemapindex>\n").encode("utf-8"))
+
+
+def sitemap_urls(site: Site) -> list[str]:
+    """The URL crawlers should start from (robots.txt names it)."""
+    return [site_url(site.config.base_url, SITEMAP)]

@@ -1,0 +1,25 @@
+"""The plain text that paper.json, papers.jsonl and the feeds carry: words as a reader sees them."""
+
+from __future__ import annotations
+
+from mirror_site.plaintext import html_to_text
+
+
+def test_plain_text_keeps_what_a_reader_reads() -> None:
+    html = ('<h2 id="s">Intro</h2><p>A <em>word</em>\nand <a href="#x">link</a><sup class="footnote-ref">1</sup>'
+            '<span class="sidenote" aria-hidden="true"><span>1</span> Duplicate.</span>.</p>'
+            "<script>alert(1)</script><style>p{}</style>"
+            '<p><math><semantics><mi>x</mi><annotation encoding="application/x-tex">x^2</annotation></semantics></math></p>'
+            "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+            '<pre><code>def f():\n    return 1\n</code></pre><p>Note <a class="footnote-backref" href="#r">↩︎</a></p>')
+    text = html_to_text(html)
+    assert text.split("\n\n")[:2] == ["Intro", "A word and link1."]
+    assert "Duplicate" not in text and "alert" not in text and "p{}" not in text and "↩" not in text
+    assert "x^2" in text and "\nx\n" not in text
+    assert "a b" in text and "1 2" in text
+    assert "def f():\n    return 1" in text
+    assert text.endswith("Note")
+
+
+def test_escaped_markup_stays_text() -> None:
+    assert html_to_text("<p>&lt;script&gt; &amp; more</p>") == "<script> & more"
