@@ -197,7 +197,7 @@ def site_files(root: Path, site: Site) -> Iterator[OutputFile]:
     yield from paper_json_files(site)
     yield from cite_files(site)
     yield from feed_files(site)
-    yield from sitemap_files(site)
+    yield from sitemap_files(site, found)
     yield from robots_files(site)
     yield from llms_files(site)
     yield from corpus_files(site)

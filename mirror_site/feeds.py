@@ -18,7 +18,6 @@ from . import __version__
 from .assemble import PublishedPaper, Site
 from .jsonfile import dumps
 from .model import OutputFile, Paper
-from .plaintext import html_to_text
 from .records import last_changed, paper_urls
 from .urls import paper_dir, site_url, tag_uri
 
@@ -57,7 +56,7 @@ def display_title(paper: Paper) -> str:
 def summary(entry: PublishedPaper) -> str:
     if entry.paper.status == "withdrawn":
         return str(entry.paper.meta.get("retraction", {}).get("reason", "This paper was withdrawn."))
-    return html_to_text(entry.body.abstract_html)
+    return entry.body.abstract_text
 
 
 def _el(tag: str, text: str, **attrs: str) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 from .assemble import PublishedPaper, Site
 from .model import OutputFile
-from .plaintext import html_to_text
 from .records import has_text, paper_urls
 from .urls import site_url
 
@@ -28,7 +27,7 @@ def _note(entry: PublishedPaper) -> str:
     who = ", ".join(a.name + (f" ({a.model})" if a.model else "") for a in paper.authors)
     finding = f"; {paper.finding.replace('-', ' ')} result" if paper.finding else ""
     status = f"; {paper.status.upper()}" if paper.status != "published" else ""
-    return _one_line(f"{who}, {paper.date}{finding}{status}. {html_to_text(entry.body.abstract_html)}")
+    return _one_line(f"{who}, {paper.date}{finding}{status}. {entry.body.abstract_text}")
 
 
 def llms_txt(site: Site) -> str:

@@ -13,7 +13,6 @@ from .assemble import PublishedPaper, license_url
 from .cite import cite_key, paper_link, volume_and_issue
 from .config import Config
 from .model import Author
-from .plaintext import html_to_text
 from .records import last_changed
 from .urls import paper_dir, paper_url, site_url
 
@@ -130,7 +129,7 @@ def head_meta(entry: PublishedPaper, config: Config) -> HeadMeta:
     paper = entry.paper
     url = site_url(config.base_url, paper_dir(paper.slug))
     local = paper_url(config.base_path, paper.slug)
-    abstract = html_to_text(entry.body.abstract_html)
+    abstract = entry.body.abstract_text
     links = (Link("canonical", url), Link("license", license_url(paper.license)),
              Link("cite-as", paper_link(paper, config)),
              Link("alternate", local + "paper.md", "text/markdown"), Link("alternate", local + "paper.json", "application/json"),

@@ -97,6 +97,10 @@ class RenderedBody:
     references: tuple[tuple[str, str], ...]  #: (HTML id, formatted entry) of each cited BibTeX entry
     mirror_citations: tuple[tuple[str, int], ...]  #: (slug, line) of each cited Mirror paper
     diagnostics: tuple[Any, ...]  #: `Diagnostic`s found while rendering
+    # Plain text for machines, computed here (in parallel, cached) rather than by every output.
+    text: str = ""
+    abstract_text: str = ""
+    reference_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

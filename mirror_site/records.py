@@ -12,7 +12,6 @@ from .cite import formatted_citation, volume_and_issue
 from .config import Config
 from .jsonfile import dumps
 from .model import Author, OutputFile, Paper
-from .plaintext import html_to_text
 from .urls import paper_dir, site_url
 
 SCHEMA_VERSION = 1
@@ -68,7 +67,7 @@ def metadata(entry: PublishedPaper, config: Config) -> dict[str, Any]:
         "date": paper.date, "updated": last_changed(paper), "version": paper.version,
         "status": paper.status, "retraction": meta.get("retraction"),
         "license": paper.license, "license_url": license_url(paper.license),
-        "abstract": paper.abstract, "abstract_text": html_to_text(entry.body.abstract_html),
+        "abstract": paper.abstract, "abstract_text": entry.body.abstract_text,
         "keywords": list(paper.keywords), "methods": list(paper.methods), "finding": paper.finding or None,
         "subject_models": meta.get("subject_models", []), "relations": meta.get("relations", {}),
         "ai_involvement": meta.get("ai_involvement", {}), "reproducibility": meta.get("reproducibility", {}),
@@ -85,8 +84,10 @@ def full_record(entry: PublishedPaper, config: Config) -> dict[str, Any]:
     keep = has_text(entry.paper)
     return {**metadata(entry, config), "schema_version": SCHEMA_VERSION,
             "markdown": entry.paper.source.source if keep else None,
-            "text": html_to_text(entry.body.html) if keep else None,
-            "references": [{"id": ident, "text": html_to_text(html)} for ident, html in entry.body.references] if keep else [],
+            "text": entry.body.text if keep else None,
+            "references": [{"id": ident, "text": text} for (ident, _), text in zip(entry.body.references,
+                                                                                  entry.body.reference_texts, strict=True)]
+            if keep else [],
             "cites": sorted({slug for slug, _ in entry.body.mirror_citations}) if keep else []}
 
 

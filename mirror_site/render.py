@@ -11,6 +11,7 @@ from .config import Limits
 from .diagnostics import Diagnostic, error
 from .markdown import RenderState, make_parser
 from .model import Paper, RenderedBody
+from .plaintext import html_to_text
 from .renderer import Renderer
 
 _PARSER = make_parser(Renderer)
@@ -65,8 +66,9 @@ def render_body(paper: Paper, options: RenderOptions) -> RenderedBody:
                               "the Markdown is nested too deeply to render", "reduce the nesting of lists or quotes"))
         html = abstract = ""
     diagnostics = sorted(set(problems + state.problems))
+    references = reference_list(state.cited)
     return RenderedBody(html=html, abstract_html=abstract, headings=tuple(state.headings),
                         figures=tuple(sorted(state.figures.values(), key=lambda f: f.relpath)),
-                        references=reference_list(state.cited),
-                        mirror_citations=tuple(sorted(state.mirror_cited.items())),
-                        diagnostics=tuple(diagnostics))
+                        references=references, mirror_citations=tuple(sorted(state.mirror_cited.items())),
+                        diagnostics=tuple(diagnostics), text=html_to_text(html), abstract_text=html_to_text(abstract),
+                        reference_texts=tuple(html_to_text(entry) for _, entry in references))

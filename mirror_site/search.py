@@ -29,7 +29,6 @@ from .assemble import PublishedPaper, Site
 from .jsonfile import dumps_line
 from .model import OutputFile
 from .pages import environment, render_template
-from .plaintext import html_to_text
 from .records import has_text
 from .urls import paper_url
 from .views import site_view
@@ -90,7 +89,7 @@ def paper_record(entry: PublishedPaper, base_path: str) -> list[Any]:
     tombstone: it stays findable by title and authors, its abstract is no longer published."""
     paper = entry.paper
     models = [str(m["name"]) for m in paper.meta.get("subject_models", [])]
-    abstract = html_to_text(entry.body.abstract_html) if has_text(paper) else ""
+    abstract = entry.body.abstract_text if has_text(paper) else ""
     return [paper_url(base_path, paper.slug), paper.title, [a.name for a in paper.authors], paper.date, abstract,
             list(paper.keywords), models, list(paper.methods), paper.finding, paper.status]
 
