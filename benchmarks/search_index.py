@@ -216,37 +216,47 @@ def _measure(work: Path, papers: int, keep: Path | None) -> dict[str, Any]:
     return figures
 
 
+def first_query(browser: Any, host: str, out: Path, query: str) -> tuple[str, int, int, int, int]:
+    """(query, results, files, raw bytes, gzip bytes) of the index files a fresh page fetches for its first query."""
+    context = browser.new_context()  # a fresh cache: this is a reader's first query
+    page = context.new_page()
+    urls: list[str] = []
+    page.on("response", lambda response: urls.append(response.url))
+    page.goto(f"{host}/journal/search/", wait_until="load")
+    page.get_by_role("searchbox").fill(query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('match')", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    results = page.locator("#search-results li").count()
+    context.close()
+    paths = [out / url.removeprefix(f"{host}/journal/") for url in urls if url.endswith(".json")]
+    return (query, results, len(paths), sum(p.stat().st_size for p in paths),
+            sum(len(gzip.compress(p.read_bytes(), 6)) for p in paths))
+
+
 def first_queries(out: Path, queries: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """(query, results, files, raw bytes, gzip bytes) of the index files one fresh page fetches for its first query."""
     from browser import CHROMIUM, CHROMIUM_ARGS, serve
     from playwright.sync_api import sync_playwright
 
-    found = []
-    served = out.parent / "served"
+    served = out.parent / "served"  # the site lives under /journal/, as its base_url says
     served.mkdir(exist_ok=True)
     if not (served / "journal").exists():
         (served / "journal").symlink_to(out)
     with serve(served) as host, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for query in queries:
-            context = browser.new_context()  # a fresh cache: this is a reader's first query
-            page = context.new_page()
-            responses: list[Any] = []
-            page.on("response", responses.append)
-            prefix = f"{host}/journal/"
-            page.goto(f"{host}/journal/search/", wait_until="load")
-            page.get_by_role("searchbox").fill(query)
-            page.keyboard.press("Enter")
-            page.wait_for_function("document.querySelector('#search-status').textContent.includes('match')", timeout=60_000)
-            page.wait_for_load_state("networkidle")
-            results = page.locator("#search-results li").count()
-            paths = [out / r.url.removeprefix(prefix) for r in responses if r.url.endswith(".json")]
-            raw = sum(p.stat().st_size for p in paths)
-            packed = sum(len(gzip.compress(p.read_bytes(), 6)) for p in paths)
-            found.append((query, results, len(paths), raw, packed))
-            context.close()
+        found = [first_query(browser, host, out, query) for query in queries]
         browser.close()
     return found
+
+
+def report_queries(out: Path) -> None:
+    queries = ["induction heads", "sparse autoencoder features", "grokking", "circuit", "steering vectors refusal",
+               "research agent 17", "pythia-70m probing"]
+    page = sum((out / name).stat().st_size for name in ("search/index.html", "assets/search.js", "assets/style.css"))
+    print(f"  (the page itself: search/index.html + search.js + style.css = {page / 1e3:.1f} kB, cached after)")
+    for query, results, count, raw, packed in first_queries(out, queries):
+        print(f"  first query {query!r:<30} {results:>3} shown, {count:>2} files,"
+              f" {raw / 1e3:>7.1f} kB ({packed / 1e3:.1f} kB gzipped)")
 
 
 def mb(n: float) -> str:
@@ -276,16 +286,11 @@ def main() -> int:
               f" of the main process's peak RSS")
         print(f"index:  {mb(f['index_bytes'])} in {f['index_files']} files ({f['shards']} term shards, {f['chunks']} record chunks,"
               f" manifest {f['manifest'] / 1e3:.1f} kB); {mb(f['index_gzip'])} gzipped")
-        if not args.no_browser:
-            out = Path(f["out"])
-            queries = ["induction heads", "sparse autoencoder features", "grokking", "circuit", "steering vectors refusal",
-                       "research agent 17", "pythia-70m probing"]
-            page = sum((out / name).stat().st_size for name in ("search/index.html", "assets/search.js", "assets/style.css"))
-            print(f"  (the page itself: search/index.html + search.js + style.css = {page / 1e3:.1f} kB, cached after)")
-            for query, results, count, raw, packed in first_queries(out, queries):
-                print(f"  first query {query!r:<30} {results:>3} shown, {count:>2} files,"
-                      f" {raw / 1e3:>7.1f} kB ({packed / 1e3:.1f} kB gzipped)")
-        shutil.rmtree(Path(f["out"]).parent, ignore_errors=True)
+        try:
+            if not args.no_browser:
+                report_queries(Path(f["out"]))
+        finally:
+            shutil.rmtree(Path(f["out"]).parent, ignore_errors=True)
     return 0
 
 

@@ -50,6 +50,7 @@ def _listed(site: Site) -> list[PublishedPaper]:
 def listings(site: Site) -> list[Listing]:
     """Every listing of the journal, computed as data."""
     groups: dict[tuple[str, str], list[PublishedPaper]] = defaultdict(list)
+    members: set[tuple[str, str, str]] = set()  # (group, term, slug): a paper lists once per term
     names: dict[tuple[str, str], str] = {}
     for entry in _listed(site):
         paper = entry.paper
@@ -62,7 +63,8 @@ def listings(site: Site) -> list[Listing]:
         for group, term in terms:
             ident = (group, term if group == "archive" else slugify(term))
             names.setdefault(ident, term)
-            if entry not in groups[ident]:
+            if (*ident, paper.slug) not in members:
+                members.add((*ident, paper.slug))
                 groups[ident].append(entry)
     for finding in FINDINGS:  # every kind of finding has its listing and feed, even when empty
         groups.setdefault(("findings", finding), [])

@@ -52,9 +52,16 @@ def load_reviews(source: SourcePaper, config: Config) -> tuple[list[Review], lis
     reviews, problems = [], []
     for file in sorted(folder.glob("*.md")):
         path = f"papers/{source.slug}/reviews/{file.name}"
-        if file.is_symlink() or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", file.stem):
+        # Not a regular file (a link, a folder, a FIFO that would block the read): refused, never opened.
+        if file.is_symlink() or not file.is_file() or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", file.stem):
             problems.append(error(path, 0, 0, "review-name", "review files must be regular files named like `01-reviewer.md`",
                                   "use lowercase letters, digits and hyphens"))
+            continue
+        size = file.stat().st_size
+        if size > config.limits.max_paper_bytes:
+            problems.append(error(path, 1, 1, "paper-too-large",
+                                  f"the review is {size} bytes, over the limit of {config.limits.max_paper_bytes}",
+                                  "shorten the review or raise `limits.max_paper_bytes` in mirror.toml"))
             continue
         review, found = _load(file.read_bytes(), path, file.stem, source, config)
         problems += found

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from .assemble import Site
-from .listings import listings
+from .listings import Listing
 from .model import OutputFile
 from .records import last_changed
 from .urls import paper_dir, site_url
@@ -28,7 +28,7 @@ class Entry:
     lastmod: str = ""  #: YYYY-MM-DD, or "" when no paper dates the page
 
 
-def entries(site: Site) -> list[Entry]:
+def entries(site: Site, listed: Sequence[Listing]) -> list[Entry]:
     """Every HTML page meant to be found: the home page, each paper, each listing's front page
     (its numbered pages are reached from there). `lastmod` is the newest date of the papers shown."""
     newest = max((last_changed(e.paper) for e in site.papers), default="")
@@ -36,7 +36,7 @@ def entries(site: Site) -> list[Entry]:
     found += [Entry(site_url(site.config.base_url, paper_dir(e.paper.slug)), last_changed(e.paper))
               for e in sorted(site.papers, key=lambda e: e.paper.slug)]
     found += [Entry(site_url(site.config.base_url, listing.folder), max(last_changed(e.paper) for e in listing.papers))
-              for listing in sorted(listings(site), key=lambda listing: listing.folder) if listing.papers]
+              for listing in sorted(listed, key=lambda listing: listing.folder) if listing.papers]
     return found
 
 
@@ -63,8 +63,9 @@ def urlset(part: list[Entry]) -> bytes:
     return (_HEAD + "".join(_url(e) for e in part) + _TAIL).encode("utf-8")
 
 
-def sitemap_files(site: Site) -> Iterator[OutputFile]:
-    parts = shards(entries(site), site.config.sitemap_max_urls)
+def sitemap_files(site: Site, found: Sequence[Listing]) -> Iterator[OutputFile]:
+    """`found`: the site's listings, computed once by the build for the pages, feeds and sitemap."""
+    parts = shards(entries(site, found), site.config.sitemap_max_urls)
     if len(parts) == 1:
         yield OutputFile(SITEMAP, urlset(parts[0]))
         return

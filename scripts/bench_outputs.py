@@ -29,6 +29,7 @@ from mirror_site.config import Config  # noqa: E402
 from mirror_site.corpus import corpus_files  # noqa: E402
 from mirror_site.feeds import feed_files  # noqa: E402
 from mirror_site.front_matter import Positions  # noqa: E402
+from mirror_site.listings import listings  # noqa: E402
 from mirror_site.llms import llms_files  # noqa: E402
 from mirror_site.model import Author, Heading, OutputFile, Paper, RenderedBody, SourcePaper  # noqa: E402
 from mirror_site.records import paper_json_files  # noqa: E402
@@ -64,13 +65,19 @@ def measure(name: str, make: Callable[[Site], Iterable[OutputFile]], site: Site)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=50_001)
+    parser.add_argument("--papers", type=int, default=50_001,
+                        help="50,001 by default")
+    parser.add_argument("--no-listings", action="store_true",
+                        help="leave listing pages out of the sitemap (computing them is the listings' own benchmark)")
     args = parser.parse_args()
     started = time.perf_counter()
     site = assemble(Config(base_url="https://bench.example.org/journal/"), [synthetic(i) for i in range(args.papers)],
                     datetime.date(2027, 1, 1))
     print(f"assembled {args.papers} papers in {time.perf_counter() - started:.1f} s")
-    sitemaps = measure("sitemap", sitemap_files, site)
+    started = time.perf_counter()
+    found = [] if args.no_listings else listings(site)
+    print(f"listings     {len(found):>7} lists {time.perf_counter() - started:>19.2f} s")
+    sitemaps = measure("sitemap", lambda s: sitemap_files(s, found), site)
     for make, name in ((robots_files, "robots"), (feed_files, "feeds"), (llms_files, "llms"),
                        (paper_json_files, "paper.json"), (cite_files, "cite")):
         measure(name, make, site)

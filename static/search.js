@@ -173,14 +173,18 @@
     });
   }
 
-  function showMore(m, query) {
+  // Appends the next PAGE results; `focus` moves keyboard focus to the first of them ("Show more").
+  function showMore(m, query, focus) {
     var docs = shown.docs.slice(shown.count, shown.count + PAGE);
+    shown.count += docs.length; // at once, so that a second click never shows the same page twice
+    more.hidden = true;
     var pattern = new RegExp("(?<![\\p{L}\\p{N}])(?:" + shown.words.map(escapeRegExp).join("|") + ")", "giu");
     return records(m, docs).then(function (found) {
       if (query !== current) return;
-      found.forEach(function (record) { list.append(item(m, record, pattern)); });
-      shown.count += docs.length;
+      var items = found.map(function (record) { return item(m, record, pattern); });
+      items.forEach(function (li) { list.append(li); });
       more.hidden = shown.count >= shown.docs.length;
+      if (focus && items.length) items[0].querySelector("a").focus();
     });
   }
 
@@ -206,7 +210,7 @@
         more.hidden = true;
         var n = docs.length;
         say(n === 0 ? "No paper matches “" + text + "”." : (n === 1 ? "1 paper matches" : n + " papers match") + " “" + text + "”.");
-        return showMore(m, query);
+        return showMore(m, query, false);
       });
     }).catch(function (error) {
       if (query === current) say("Search could not load its index (" + error.message + "). Please try again later.");
@@ -228,7 +232,7 @@
     search(input.value);
   });
   more.addEventListener("click", function () {
-    manifest().then(function (m) { return showMore(m, current); }).catch(function () {});
+    manifest().then(function (m) { return showMore(m, current, true); }).catch(function () {});
   });
 
   var initial = new URLSearchParams(window.location.search).get("q");

@@ -53,6 +53,8 @@ PAPERS = {
         "Steering vectors do not transfer across model sizes", "2026-02-15",
         "Vectors found on the small model fail on the larger one: a negative result.", author="Steer Agent",
         extra="finding: negative\nmethods: [steering]\n"),
+    # Older papers enough for a second page of results.
+    **{f"filler-{n:02d}": front(f"Filler study {n}", f"2025-06-{n:02d}", "Padding for a second page.") for n in range(1, 12)},
     # Never in the index: a draft, and a paper held back by an unknown method.
     "draft-zanzibar": front("Zanzibarish draft on attention", "2026-01-05", "Not ready.", extra="draft: true\n"),
     "held-back-quokka": front("Quokkatron circuits", "2026-01-06", "Invalid.", extra="methods: [frobnication]\n"),
@@ -110,7 +112,7 @@ def test_tokens_fold_case_and_accents_and_drop_short_and_stop_words() -> None:
 def test_index_holds_published_papers_only_with_field_masks(served: Path) -> None:
     manifest, postings, records = index_of(served / "journal")
     urls = [record[0] for record in records]
-    assert manifest["papers"] == len(records) == 6
+    assert manifest["papers"] == len(records) == 17
     assert "zanzibarish" not in postings and "quokkatron" not in postings
     assert not any("zanzibar" in url or "quokka" in url for url in urls)
     assert urls[0] == BASE + "papers/sae-features-pythia/"  # doc ids are newest first
@@ -178,8 +180,8 @@ def browser() -> Any:
         instance.close()
 
 
-def open_search(browser: Any, url: str, scheme: str = "light") -> tuple[Any, Any, list[str], list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+def open_search(browser: Any, url: str, scheme: str = "light", width: int = 1280) -> tuple[Any, Any, list[str], list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     errors: list[str] = []
     fetched: list[str] = []
@@ -256,6 +258,33 @@ def test_the_page_tokenises_like_the_indexer(served: Path, browser: Any) -> None
         context, page, errors, _ = open_search(browser, f"{host}{BASE}search/")
         for text in samples:
             assert page.evaluate("text => window.mirrorSearch.tokenize(text)", text) == search.tokens(text), text
+        assert errors == []
+        context.close()
+
+
+def test_show_more_results_appends_the_next_page_and_focuses_it(served: Path, browser: Any) -> None:
+    with serve(served) as host:
+        context, page, errors, _ = open_search(browser, f"{host}{BASE}search/?q=filler")
+        page.wait_for_function("document.querySelectorAll('#search-results li').length === 10")
+        assert "11 papers match" in page.locator("#search-status").inner_text()
+        more = page.get_by_role("button", name="Show more results")
+        more.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelectorAll('#search-results li').length === 11")
+        assert results(page)[0] == "Filler study 11" and results(page)[10] == "Filler study 1"  # newest first on a tie
+        assert page.evaluate("document.activeElement.textContent") == "Filler study 1"
+        assert more.is_hidden()
+        assert errors == []
+        context.close()
+
+
+def test_no_horizontal_scroll_on_a_phone(served: Path, browser: Any) -> None:
+    with serve(served) as host:
+        context, page, errors, _ = open_search(browser, f"{host}{BASE}search/?q=sparse+autoencoder", width=375)
+        page.wait_for_function("document.querySelectorAll('#search-results li').length >= 1")
+        overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the search page scrolls sideways by {overflow}px at 375px"
+        page.screenshot(path=str(ARTIFACTS / "search-mobile.png"), full_page=True)
         assert errors == []
         context.close()
 
