@@ -28,6 +28,8 @@ REWRITES = (
     (re.compile(r"\\(begin|end)\{(aligned|align\*?|eqnarray\*?|flalign\*?|alignat\*?)\}"), r"\\\1{align*}"),
     (re.compile(r"\\(begin|end)\{(gather\*?|gathered|multline\*?)\}"), r"\\\1{array}"),
     (re.compile(r"\\(begin|end)\{(equation\*?)\}"), ""),
+    # A standard LaTeX operator latex2mathml does not know.
+    (re.compile(r"\\arg(?![A-Za-z])"), r"\\operatorname{arg}"),
 )
 LABEL = re.compile(r"\\label\{([^{}]*)\}")
 
