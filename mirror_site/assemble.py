@@ -4,12 +4,14 @@ with what only the whole journal knows (who links to whom). Templates get views 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 
 from .config import Config
 from .model import Paper, RenderedBody
 from .relations import Backlink, backlinks
 from .reviews import Review
+from .store import Store
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class PublishedPaper:
     body: RenderedBody
     earlier: tuple[PublishedPaper, ...] = ()  #: versions 1..N-1, oldest first, from versions/vN.md
     reviews: tuple[Review, ...] = ()  #: from reviews/*.md, by file name
+    #: Store key of the full body when `body` is light (prepare.py); "" when `body` is complete.
+    body_key: str = ""
+    #: Fingerprint of everything the paper's own pages depend on besides other papers ("" = unknown).
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -28,16 +34,46 @@ class Site:
     papers: tuple[PublishedPaper, ...]  #: newest first, then by slug
     build_date: datetime.date  #: from SOURCE_DATE_EPOCH when set; decides which dated papers are due
     backlinks: dict[str, tuple[Backlink, ...]] = field(default_factory=dict)  #: slug → who links to it
+    #: Where light papers' texts and bodies are kept (prepare.py); None when `papers` are complete.
+    store: Store | None = field(default=None, compare=False)
 
     def by_slug(self) -> dict[str, Paper]:
         return {entry.paper.slug: entry.paper for entry in self.papers}
 
+    @functools.cached_property
+    def first_date(self) -> str:
+        """The date of the oldest paper ("" for none): every feed's id needs it, computed once."""
+        return min((entry.paper.date for entry in self.papers), default="")
 
-def assemble(config: Config, papers: list[PublishedPaper], build_date: datetime.date) -> Site:
+    def full(self, entry: PublishedPaper) -> PublishedPaper:
+        """`entry` with its Markdown and its whole rendered body, read back from the store. Called
+        by the outputs that need them, one paper at a time, so that no build holds every body."""
+        return full_entry(self.store, entry)
+
+
+def full_entry(store: Store | None, entry: PublishedPaper) -> PublishedPaper:
+    """`Site.full`, for code that has the store but no site (work done in an executor)."""
+    if store is None or not entry.body_key:
+        return entry
+    stored = store.load("body", entry.body_key)
+    if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], RenderedBody)):
+        raise LookupError(f"the build cache lost the rendered text of {entry.paper.source.path}; build again")
+    body, decoded = stored
+    source = entry.paper.source
+    paper = replace(entry.paper, source=replace(source, source=decoded, body=body_of(decoded, source.body_line)))
+    return replace(entry, paper=paper, body=body, body_key="", earlier=tuple(full_entry(store, old) for old in entry.earlier))
+
+
+def body_of(text: str, body_line: int) -> str:
+    """The body of a paper's decoded text: everything from line `body_line` on (front_matter.split)."""
+    return "\n".join(text.split("\n")[body_line - 1:])
+
+
+def assemble(config: Config, papers: list[PublishedPaper], build_date: datetime.date, store: Store | None = None) -> Site:
     ordered = sorted(papers, key=lambda p: p.paper.slug)
     ordered.sort(key=lambda p: p.paper.date, reverse=True)
     links = backlinks((entry.paper, entry.body) for entry in ordered)
-    return Site(config, tuple(ordered), build_date, links)
+    return Site(config, tuple(ordered), build_date, links, store)
 
 
 def license_url(spdx: str) -> str:

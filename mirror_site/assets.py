@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .assemble import Site
+from .assemble import PublishedPaper
 from .model import OutputFile
 from .urls import paper_dir
 
@@ -28,19 +28,18 @@ def static_files(static: Path) -> Iterator[OutputFile]:
         yield OutputFile("assets/" + name, source=found[name])
 
 
-def paper_files(site: Site) -> Iterator[OutputFile]:
-    """Per paper: its source, the figures its body references (checked to lie inside its folder),
-    the supplements it lists, and the same for each earlier version. A withdrawn paper keeps only
-    its tombstone page: none of its files."""
-    for entry in site.papers:
-        if entry.paper.status == "withdrawn":
-            continue
-        base = paper_dir(entry.paper.slug)
-        folder = entry.paper.source.folder
-        for version in (entry, *entry.earlier):
-            prefix = base if version is entry else f"{base}v{version.paper.version}/"
-            yield OutputFile(prefix + "paper.md", version.paper.source.source.encode("utf-8"))
-        figures = {f.relpath for version in (entry, *entry.earlier) for f in version.body.figures}
-        supplements = {s["path"] for s in entry.paper.meta.get("supplements", [])}
-        for relpath in sorted(figures | supplements):
-            yield OutputFile(base + relpath, source=(folder / relpath).resolve())  # checked to stay inside
+def paper_files(entry: PublishedPaper) -> Iterator[OutputFile]:
+    """A paper's source, the figures its body references (checked to lie inside its folder), the
+    supplements it lists, and the same for each earlier version. A withdrawn paper keeps only its
+    tombstone page: none of its files. `entry` must be complete (`Site.full`)."""
+    if entry.paper.status == "withdrawn":
+        return
+    base = paper_dir(entry.paper.slug)
+    folder = entry.paper.source.folder
+    for version in (entry, *entry.earlier):
+        prefix = base if version is entry else f"{base}v{version.paper.version}/"
+        yield OutputFile(prefix + "paper.md", version.paper.source.source.encode("utf-8"))
+    figures = {f.relpath for version in (entry, *entry.earlier) for f in version.body.figures}
+    supplements = {s["path"] for s in entry.paper.meta.get("supplements", [])}
+    for relpath in sorted(figures | supplements):
+        yield OutputFile(base + relpath, source=(folder / relpath).resolve())  # checked to stay inside

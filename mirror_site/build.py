@@ -4,39 +4,30 @@ load → validate → render → assemble → write."""
 from __future__ import annotations
 
 import datetime
-import multiprocessing
 import os
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, nullcontext
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from .assemble import PublishedPaper, Site, assemble
-from .assets import paper_files, static_files
-from .cite import cite_files
 from .config import Config, load_config
-from .corpus import corpus_files, published_slugs
-from .corpus_schema import schema_files
+from .corpus import published_slugs
 from .diagnostics import Diagnostic, error, warning
-from .feeds import feed_files
-from .listings import listing_feeds, listings
-from .llms import llms_files
-from .load import load_papers
-from .model import OutputFile, Paper, RenderedBody, SourcePaper
-from .pages import TemplateFault, pages
-from .records import paper_json_files
+from .executor import ExecutorFailed, chunk_size, open_executor, run_ordered, workers
+from .load import paper_folders
+from .outputs import site_outputs
+from .pages import TemplateFault
+from .prepare import Prepared, Settings, prepare_paper
 from .relations import mirror_links
-from .render import RenderOptions, render_body
-from .reviews import Review, load_reviews
-from .robots import robots_files
-from .search import search_files
-from .sitemap import sitemap_files
-from .validate import check_collisions, validate_paper
-from .versions import load_frozen, verify
-from .write import WriteFailed, output_lock, publish, recover
+from .render import RenderOptions
+from .stopwatch import Stopwatch
+from .store import Store, StoreFailed, discard, open_store
+from .validate import check_collisions
+from .write import Collision, WriteFailed, count, output_lock, previous_site, publish, recover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HELD_BACK = 0, 1, 2, 3
 
@@ -52,6 +43,9 @@ class BuildOptions:
     only: frozenset[str] | None = None  #: check only these slugs
     drafts: bool = False  #: publish `draft: true` papers too (`mirror serve --drafts`, never `mirror build`)
     progress: Callable[[int, int], None] | None = field(default=None, compare=False)
+    executor: str = ""  #: a Dask scheduler address (`tcp://host:port`) to run the per-paper steps on
+    pool: Executor | None = field(default=None, compare=False)  #: an executor already running (`mirror serve`)
+    previous: Path | None = None  #: the site to hard-link unchanged files from (default: `out` itself)
 
 
 @dataclass(frozen=True)
@@ -63,6 +57,7 @@ class BuildResult:
     drafts: tuple[str, ...] = ()  #: published slugs that are drafts (only with `BuildOptions.drafts`)
     failure: str = ""  #: why the build failed as a whole (nothing was written)
     files: int = 0
+    timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)  #: seconds per stage (`--timings`)
 
 
 def build_date() -> datetime.date:
@@ -73,75 +68,26 @@ def build_date() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
-def _render_safely(paper: Paper, options: RenderOptions) -> RenderedBody:
-    """A renderer bug on one paper holds that paper back instead of crashing the build."""
-    try:
-        return render_body(paper, options)
-    except Exception as exc:  # noqa: BLE001 - any failure of third-party parsing code
-        problem = error(paper.source.path, paper.source.body_line, 1, "render-failed",
-                        f"the Markdown could not be rendered ({type(exc).__name__}: {exc})",
-                        "simplify the construct near this place; please report it as a Mirror bug")
-        return RenderedBody("", "", (), (), (), (), (problem,))
+def prepare_all(settings: Settings, folders: list[Path], executor: Executor | None, workers_: int,
+                progress: Callable[[int, int], None] | None) -> list[Prepared]:
+    """Load, validate and render every paper folder (prepare.py), in parallel and cached."""
+    results = []
+    step = partial(prepare_paper, settings)
+    for done, prepared in enumerate(run_ordered(executor, step, folders, chunk_size(len(folders), workers_),
+                                                ahead=4 * workers_), start=1):
+        if progress:
+            progress(done, len(folders))
+        results.append(prepared)
+    return results
 
 
-def render_all(papers: list[Paper], options: RenderOptions, jobs: int,
-               progress: Callable[[int, int], None] | None) -> Iterator[RenderedBody]:
-    """Render in parallel when it pays; results come back in the order of `papers`."""
-    workers = jobs or os.cpu_count() or 1
-    with ExitStack() as stack:
-        if workers == 1 or len(papers) < 16:
-            results: Iterable[RenderedBody] = (_render_safely(p, options) for p in papers)
-        else:
-            # forkserver, not fork: `mirror serve` renders from a process that also runs server threads.
-            context = multiprocessing.get_context("forkserver")
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=context))
-            chunk = max(1, len(papers) // (workers * 8))
-            results = pool.map(_render_safely, papers, [options] * len(papers), chunksize=chunk)
-        for done, body in enumerate(results, start=1):
-            if progress:
-                progress(done, len(papers))
-            yield body
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What validation left: papers to publish now, their earlier versions, and what was held."""
-
-    papers: list[Paper]
-    earlier: dict[str, list[Paper]]
-    reviews: dict[str, list[Review]]
-    held: set[str]
-    diagnostics: list[Diagnostic]
-
-
-def validate_all(sources: Iterable[SourcePaper], config: Config, drafts: bool, today: datetime.date) -> Checked:
-    """Validate every paper and its frozen versions; drafts and papers dated after `today` wait."""
-    papers: list[Paper] = []
-    earlier: dict[str, list[Paper]] = {}
-    reviews: dict[str, list[Review]] = {}
-    held: set[str] = set()
-    diagnostics: list[Diagnostic] = []
-    for source in sources:
-        paper, found = validate_paper(source, config)
-        if paper is not None:
-            found += verify(source, paper.meta.get("changes", []))
-            old = [load_frozen(source, n, config) for n in range(1, paper.version) if not found]
-            for version in old:
-                if isinstance(version, Diagnostic):
-                    found.append(version)
-                    continue
-                old_paper, old_found = validate_paper(version, config)
-                found += old_found
-                if old_paper is not None:
-                    earlier.setdefault(source.slug, []).append(old_paper)
-            reviews[source.slug], review_problems = load_reviews(source, config)
-            found += review_problems
-        diagnostics += found
-        if paper is None or any(d.level == "error" for d in found):
-            held.add(source.slug)
-        elif (drafts or not paper.draft) and paper.date <= today.isoformat():
-            papers.append(paper)
-    return Checked(papers, earlier, reviews, held, diagnostics)
+def published_entry(prepared: Prepared) -> PublishedPaper:
+    """The light entry of a prepared paper: texts and bodies stay in the store until its pages are made."""
+    assert prepared.paper is not None
+    earlier = tuple(PublishedPaper(old, body, body_key=key, key=prepared.key)
+                    for old, body, key in zip(prepared.earlier, prepared.bodies[1:], prepared.body_keys[1:], strict=True))
+    return PublishedPaper(prepared.paper, prepared.bodies[0], earlier, prepared.reviews, body_key=prepared.body_keys[0],
+                          key=prepared.key)
 
 
 def check_mirror_citations(entries: list[PublishedPaper], existing: set[str]) -> tuple[list[PublishedPaper], list[Diagnostic]]:
@@ -187,34 +133,6 @@ def _policy(previous: frozenset[str], published: set[str], folders: set[str], he
     return ""
 
 
-def site_files(root: Path, site: Site) -> Iterator[OutputFile]:
-    """Every output module's files: computed as data, written in one place."""
-    found = listings(site)
-    yield from pages(site, root / "templates", found)
-    yield from listing_feeds(site, found)
-    yield from static_files(root / "static")
-    yield from paper_files(site)
-    yield from paper_json_files(site)
-    yield from cite_files(site)
-    yield from feed_files(site)
-    yield from sitemap_files(site, found)
-    yield from robots_files(site)
-    yield from llms_files(site)
-    yield from corpus_files(site)
-    yield from schema_files(site.config)
-    yield from search_files(site, root / "templates")
-
-
-def collect(files: Iterable[OutputFile]) -> list[OutputFile] | str:
-    """All outputs, or a message naming the first path two outputs both claim."""
-    listed = list(files)
-    counts = Counter(f.path.casefold() for f in listed)
-    clash = sorted(path for path, n in counts.items() if n > 1)
-    if clash:
-        return f"two outputs would be written to the same path: {clash[0]}"
-    return sorted(listed, key=lambda f: f.path)
-
-
 def build(options: BuildOptions) -> BuildResult:
     config, problems = load_config(options.root)
     if problems:
@@ -234,40 +152,66 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 def _build(config: Config, options: BuildOptions) -> BuildResult:
-    previous = published_slugs(options.out)
-    is_previous_build = previous is not None
-    previous = previous or frozenset()
-    today = build_date()
+    store, temporary = open_store(options.root)
+    try:
+        if options.pool is not None:
+            return _build_with(config, options, store, options.pool)
+        folders = paper_folders(options.root, options.only)
+        with open_executor(options.jobs, options.executor, len(folders)) as executor:
+            return _build_with(config, options, store, executor)
+    except ExecutorFailed as exc:
+        return BuildResult(EXIT_USAGE, (), failure=str(exc))
+    except StoreFailed as exc:  # a full disk shows here first: the cache is written before the site
+        return BuildResult(EXIT_FAILED, (), failure=f"could not write the site: {exc}")
+    except LookupError as exc:
+        return BuildResult(EXIT_FAILED, (), failure=str(exc))
+    finally:
+        discard(temporary)
 
-    loaded = load_papers(options.root, config, options.only)
-    checked = validate_all(loaded.papers, config, options.drafts, today)
-    diagnostics = list(loaded.diagnostics) + checked.diagnostics
-    held = set(loaded.held_back) | checked.held
-    clashing, found = check_collisions(checked.papers, held, previous)
+
+def _build_with(config: Config, options: BuildOptions, store: Store, executor: Executor | None) -> BuildResult:
+    clock = Stopwatch()
+    previous = published_slugs(options.out)
+    today = build_date()
+    folders = paper_folders(options.root, options.only)
+    settings = Settings(options.root, config, RenderOptions(limits=config.limits), store.folder, options.drafts, today)
+    prepared = prepare_all(settings, folders, executor, workers(options.jobs), options.progress)
+    clock.lap("load, validate, render")
+    entries, result = decide(prepared, config, options, previous)
+    clock.lap("check the journal")
+    if result.failure:
+        return replace(result, timings=clock.laps)
+    site = assemble(config, entries, today, store)
+    written, failed = write_site(site, options, previous is not None, executor, clock)
+    if failed:
+        return replace(result, exit_code=EXIT_FAILED, failure=failed[0], diagnostics=result.diagnostics + failed[1],
+                       timings=clock.laps)
+    if options.write and options.only is None:
+        store.tidy({used for p in prepared for used in p.used})
+    return replace(result, files=written, timings=clock.laps)
+
+
+def decide(prepared: list[Prepared], config: Config, options: BuildOptions,
+           previous: frozenset[str] | None) -> tuple[list[PublishedPaper], BuildResult]:
+    """What is published and what is held back, and whether the build may go on (the error policy)."""
+    diagnostics = [d for p in prepared for d in p.diagnostics]
+    held = {p.slug for p in prepared if p.held}
+    due = [p for p in prepared if not p.held and p.due]
+    clashing, found = check_collisions([p.paper for p in due if p.paper], held, previous or frozenset())
     diagnostics += found
     held |= clashing
-    valid = [p for p in checked.papers if p.slug not in clashing]
-
-    # Earlier versions render alongside the current ones, in the same pool.
-    earlier = [old for paper in valid for old in checked.earlier.get(paper.slug, ())]
-    bodies = dict(zip([(p.slug, p.source.path) for p in valid + earlier],
-                      render_all(valid + earlier, RenderOptions(limits=config.limits), options.jobs, options.progress),
-                      strict=True))
     entries: list[PublishedPaper] = []
-    for paper in valid:
-        versions = [(old, bodies[(old.slug, old.source.path)]) for old in checked.earlier.get(paper.slug, ())]
-        body = bodies[(paper.slug, paper.source.path)]
-        problems = [d for part in [body, *(b for _, b in versions)] for d in part.diagnostics]
+    for paper in (p for p in due if p.slug not in clashing):
+        problems = [d for body in paper.bodies for d in body.diagnostics]
         diagnostics += problems
         if any(d.level == "error" for d in problems):
             held.add(paper.slug)
         else:
-            entries.append(PublishedPaper(paper, body, tuple(PublishedPaper(old, b) for old, b in versions),
-                                          tuple(checked.reviews.get(paper.slug, ()))))
-
-    entries, found = check_mirror_citations(entries, held | {p.slug for p in loaded.papers})
+            entries.append(published_entry(paper))
+    every_folder = {p.slug for p in prepared}
+    entries, found = check_mirror_citations(entries, held | every_folder)
     diagnostics += found
-    held |= {p.slug for p in valid} - {e.paper.slug for e in entries}
+    held |= {p.slug for p in due if p.slug not in clashing} - {e.paper.slug for e in entries}
 
     result = BuildResult(EXIT_HELD_BACK if held else EXIT_OK, tuple(sorted(diagnostics)),
                          published=tuple(sorted(e.paper.slug for e in entries)), held_back=tuple(sorted(held)),
@@ -276,22 +220,26 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
                     if d.code == "version-tampered"), "")
     if options.only is None:
         published = {e.paper.slug for e in entries} | {a for e in entries for a in e.paper.meta.get("aliases", [])}
-        failure = failure or _policy(previous, published, {p.slug for p in loaded.papers} | set(loaded.held_back), held)
+        failure = failure or _policy(previous or frozenset(), published, every_folder, held)
     if not failure and 0 <= config.max_held_back < len(held):
         failure = f"{len(held)} papers are held back, more than max_held_back = {config.max_held_back}"
     if not failure and options.strict and (held or any(d.level == "warning" for d in diagnostics)):
         failure = "--strict: " + ("papers are held back" if held else "there are warnings")
-    if failure:
-        return replace(result, exit_code=EXIT_FAILED, failure=failure)
+    return entries, replace(result, exit_code=EXIT_FAILED, failure=failure) if failure else result
 
-    site = assemble(config, entries, today)
+
+def write_site(site: Site, options: BuildOptions, is_previous_build: bool, executor: Executor | None,
+               clock: Stopwatch) -> tuple[int, tuple[str, tuple[Diagnostic, ...]] | None]:
+    """Make every output and write it (`mirror check`: make and count); the number of files, or why it failed."""
+    reuse_from = options.previous or options.out
+    manifest = previous_site(reuse_from)
+    outputs = clock.each(site_outputs(site, options.root, manifest, executor, workers(options.jobs)))
     try:
-        files = collect(site_files(options.root, site))
+        written = (publish(options.out, outputs, is_previous_build, manifest, reuse_from) if options.write
+                   else count(outputs))
     except TemplateFault as fault:
-        problem = error(fault.path, fault.line, 1, "template", fault.message, "fix the site template")
-        return replace(result, exit_code=EXIT_FAILED, diagnostics=result.diagnostics + (problem,),
-                       failure="a site template is broken")
-    if isinstance(files, str):
-        return replace(result, exit_code=EXIT_FAILED, failure=files)
-    written = publish(options.out, files, is_previous_build) if options.write else len(files)
-    return replace(result, files=written)
+        return 0, ("a site template is broken", (error(fault.path, fault.line, 1, "template", fault.message,
+                                                       "fix the site template"),))
+    except Collision as collision:
+        return 0, (str(collision), ())
+    return written, None

@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Iterator
 
-from .assemble import Site
 from .config import Config
 from .model import Author, OutputFile, Paper
 from .urls import paper_dir, site_url
@@ -155,9 +154,8 @@ def citation_cff(paper: Paper, config: Config) -> str:
     return "\n".join(_yaml(document)) + "\n"
 
 
-def cite_files(site: Site) -> Iterator[OutputFile]:
-    """Per paper: `cite.bib` and `CITATION.cff`."""
-    for entry in site.papers:
-        base = paper_dir(entry.paper.slug)
-        yield OutputFile(base + "cite.bib", bibtex(entry.paper, site.config).encode("utf-8"))
-        yield OutputFile(base + "CITATION.cff", citation_cff(entry.paper, site.config).encode("utf-8"))
+def cite_files(paper: Paper, config: Config) -> Iterator[OutputFile]:
+    """A paper's `cite.bib` and `CITATION.cff`."""
+    base = paper_dir(paper.slug)
+    yield OutputFile(base + "cite.bib", bibtex(paper, config).encode("utf-8"))
+    yield OutputFile(base + "CITATION.cff", citation_cff(paper, config).encode("utf-8"))

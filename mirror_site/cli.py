@@ -22,7 +22,9 @@ EXIT_CODES = """exit status:
   1  build failed: nothing was written, the previous site is untouched
   2  usage or configuration error
   3  published, but some papers were held back (named above, with file:line:col)
+  130  interrupted (Ctrl-C): no half-written site is left
 """
+EXIT_INTERRUPTED = 130  #: the shell's convention for a process stopped by SIGINT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--jobs", type=int, default=0, help="render processes (default: one per core)")
         sub.add_argument("--base-url", default="", help="override base_url of mirror.toml")
         sub.add_argument("--out", type=Path, default=None, help="output directory (default: site/)")
+        sub.add_argument("--executor", default="", metavar="tcp://HOST:PORT",
+                         help="run the per-paper steps on this Dask scheduler instead of local processes "
+                              "(needs `pip install 'mirror-site[dask]'`; see docs/performance.md)")
+        sub.add_argument("--timings", action="store_true", help="print the time spent in each stage")
 
     build_cmd = commands.add_parser("build", help="validate, render and publish the journal",
                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -125,8 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     out = (args.out or root / "site").resolve()
     only = frozenset(_slug_of(p) for p in args.papers) if args.command == "check" and args.papers else None
-    result = build(BuildOptions(root=root, out=out, write=args.command == "build", strict=args.strict,
-                                jobs=args.jobs, base_url=args.base_url, only=only,
-                                progress=_progress(sys.stderr)))
+    try:
+        result = build(BuildOptions(root=root, out=out, write=args.command == "build", strict=args.strict,
+                                    jobs=args.jobs, base_url=args.base_url, only=only, executor=args.executor,
+                                    progress=_progress(sys.stderr)))
+    except KeyboardInterrupt:  # Ctrl-C: the write stage never leaves a half-written site
+        print("\ninterrupted: the output folder holds a whole site; the next build removes any leftovers", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _report(result, args, out)
+    if args.timings:
+        for stage, seconds in result.timings:
+            print(f"  {seconds:7.2f} s  {stage}", file=sys.stderr)
     return result.exit_code

@@ -22,7 +22,7 @@ DEFAULT_METHODS = (
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps that keep pathological input bounded. Sizes in bytes."""
+    """Caps that keep pathological input bounded. Sizes in bytes, times in CPU seconds."""
 
     max_paper_bytes: int = 2_000_000  #: paper.md
     max_front_matter_bytes: int = 65_536
@@ -30,6 +30,7 @@ class Limits:
     max_figure_pixels: int = 50_000_000  #: width × height, against decompression bombs
     max_highlight_lines: int = 5_000  #: longer code blocks are shown without highlighting
     max_bib_bytes: int = 2_000_000
+    max_render_seconds: int = 60  #: CPU seconds to render one paper: a guard against hangs, never reached normally
 
 
 @dataclass(frozen=True)

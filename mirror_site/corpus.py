@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .assemble import Site
+from .assemble import PublishedPaper, Site, full_entry
+from .config import Config
 from .croissant import CROISSANT, croissant
 from .jsonfile import dumps, dumps_line
 from .model import OutputFile
 from .records import SCHEMA_VERSION, full_record, metadata, paper_urls
+from .store import Store
 from .urls import site_url
 
 INDEX = "corpus/index.json"
@@ -35,13 +37,18 @@ class CorpusFile:
     """One file of paper records, as `index.json` and `croissant.json` describe it."""
 
     path: str
-    data: bytes
+    size: int  #: bytes
+    sha256: str
     slugs: tuple[str, ...]
     issue: str = ""  #: `YYYY-MM` of a shard; "" for the single file
 
+    @classmethod
+    def of(cls, path: str, data: bytes, slugs: tuple[str, ...], issue: str = "") -> CorpusFile:
+        return cls(path, len(data), hashlib.sha256(data).hexdigest(), slugs, issue)
+
     def describe(self, base_url: str) -> dict[str, Any]:
         return {"path": self.path, "url": site_url(base_url, self.path), "issue": self.issue or None,
-                "papers": len(self.slugs), "bytes": len(self.data), "sha256": hashlib.sha256(self.data).hexdigest(),
+                "papers": len(self.slugs), "bytes": self.size, "sha256": self.sha256,
                 "encoding": "gzip" if self.path.endswith(".gz") else None}
 
 
@@ -49,20 +56,33 @@ def shard_path(issue: str) -> str:
     return f"corpus/papers-{issue}.jsonl.gz"
 
 
-def record_files(site: Site) -> tuple[CorpusFile, ...]:
-    """`papers.jsonl`, or its gzip shards by issue once it would pass the configured size."""
-    lines: dict[str, bytes] = {}
-    for entry in sorted(site.papers, key=lambda e: (e.paper.date, e.paper.slug)):
-        lines[entry.paper.slug] = dumps_line(full_record(entry, site.config))
+def record_order(site: Site) -> list[PublishedPaper]:
+    """Records are listed oldest first, so that an issue's papers are consecutive."""
+    return sorted(site.papers, key=lambda e: (e.paper.date, e.paper.slug))
+
+
+def record_line(entry: PublishedPaper, config: Config, store: Store | None) -> bytes:
+    """One paper's line of the corpus, from the complete entry (read back from the store)."""
+    return dumps_line(full_record(full_entry(store, entry), config))
+
+
+def compress(lines: list[bytes]) -> bytes:
+    # mtime=0 and no file name in the header: the same records always give the same bytes.
+    return gzip.compress(b"".join(lines), compresslevel=9, mtime=0)
+
+
+def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
+    """`papers.jsonl`, or its gzip shards by issue once it would pass the configured size, all made
+    here and held at once (corpus_plan.py makes them one shard at a time, in the executor)."""
+    lines = {entry.paper.slug: record_line(entry, site.config, site.store) for entry in record_order(site)}
     if sum(map(len, lines.values())) <= site.config.corpus_shard_bytes:
-        return (CorpusFile(SINGLE, b"".join(lines.values()), tuple(lines)),)
+        return [(CorpusFile.of(SINGLE, data, tuple(lines)), data) for data in [b"".join(lines.values())]]
     issues: dict[str, list[str]] = defaultdict(list)
     dates = {e.paper.slug: e.paper.date for e in site.papers}
     for slug in lines:
         issues[dates[slug][:7]].append(slug)
-    # mtime=0 and no file name in the header: the same records always give the same bytes.
-    return tuple(CorpusFile(shard_path(issue), gzip.compress(b"".join(lines[s] for s in slugs), compresslevel=9, mtime=0),
-                            tuple(slugs), issue) for issue, slugs in sorted(issues.items()))
+    shards = [(issue, compress([lines[s] for s in slugs]), tuple(slugs)) for issue, slugs in sorted(issues.items())]
+    return [(CorpusFile.of(shard_path(issue), data, slugs, issue), data) for issue, data, slugs in shards]
 
 
 def index(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
@@ -100,13 +120,18 @@ def changes(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
             "latest": events[-1]["date"] if events else None, "events": events}
 
 
-def corpus_files(site: Site) -> Iterator[OutputFile]:
-    files = record_files(site)  # computed once: the index, changes and Croissant all describe them
-    for file in files:
-        yield OutputFile(file.path, file.data)
+def description_files(site: Site, files: tuple[CorpusFile, ...]) -> Iterator[OutputFile]:
+    """`index.json`, `changes.json` and `croissant.json`, which describe the record files."""
     yield OutputFile(INDEX, dumps(index(site, files)))
     yield OutputFile(CHANGES, dumps(changes(site, files)))
     yield OutputFile(CROISSANT, dumps(croissant(site, [f.describe(site.config.base_url) for f in files])))
+
+
+def corpus_files(site: Site) -> Iterator[OutputFile]:
+    """The whole corpus made in memory (the build streams it instead: corpus_plan.py)."""
+    made = record_files(site)
+    yield from (OutputFile(file.path, data) for file, data in made)
+    yield from description_files(site, tuple(file for file, _ in made))
 
 
 def published_slugs(out: Path) -> frozenset[str] | None:

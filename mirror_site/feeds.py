@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +113,9 @@ def rss(site: Site, feed: Feed) -> bytes:
         paper, urls = entry.paper, paper_urls(entry.paper.slug, config)
         out += ["<item>", _el("title", display_title(paper)), _el("link", urls["html"]),
                 _el("guid", entry_id(site, paper), isPermaLink="false"), _el("pubDate", rfc822(paper.date)),
-                _el("description", summary(entry))]
+                # An item's description is entity-encoded HTML to feed readers (RSS Best Practices
+                # Profile): plain text is HTML-escaped first, so that `<script>` in an abstract stays text.
+                _el("description", html.escape(summary(entry), quote=False))]
         out += [_el("dc:creator", a.name) for a in paper.authors]  # RSS's own <author> must be an e-mail
         out += [_el("category", k) for k in paper.keywords] + ["</item>"]
     return ("\n".join(out) + "\n</channel>\n</rss>\n").encode("utf-8")
@@ -144,7 +147,7 @@ def json_feed(site: Site, feed: Feed) -> bytes:
 def feed_set(site: Site, folder: str, title: str, description: str,
              papers: Sequence[PublishedPaper]) -> Iterator[OutputFile]:
     """The three feeds of `folder` (a listing's, or "" for the site), newest `feed_entries` papers."""
-    oldest = min((e.paper.date for e in site.papers), default=EPOCH)
+    oldest = site.first_date or EPOCH
     feed = Feed(folder, title, description, tuple(papers[: site.config.feed_entries]), oldest[:4])
     yield OutputFile(folder + "feed.atom", atom(site, feed))
     yield OutputFile(folder + "feed.xml", rss(site, feed))

@@ -65,7 +65,7 @@ def llms_full_txt(site: Site) -> str:
             continue
         urls = paper_urls(entry.paper.slug, config)
         part = (f"\n\n---\n\nSource: {urls['html']} (Markdown: {urls['markdown']}; licence {entry.paper.license})\n\n"
-                + entry.paper.source.source.rstrip("\n") + "\n")
+                + site.full(entry).paper.source.source.rstrip("\n") + "\n")
         size = len(part.encode("utf-8"))
         if budget - size < 0:
             break  # newest first: a harvester wanting more takes the corpus

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import front_matter
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .model import SourcePaper
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """What loading the journal gave: the papers that parsed, and every problem found."""
-
-    papers: tuple[SourcePaper, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    held_back: frozenset[str]  #: slugs (folder names) of papers that failed to load
 
 
 def decode(raw: bytes, path: str) -> str | Diagnostic:
@@ -73,32 +63,11 @@ def load_paper(folder: Path, root: Path, config: Config) -> SourcePaper | Diagno
                        sha256=hashlib.sha256(raw).hexdigest())
 
 
-def paper_folders(root: Path) -> list[Path]:
-    """Every entry of `papers/` that claims to be a paper: directories (symlinked ones included,
-    so that they can be refused), sorted by name for determinism."""
+def paper_folders(root: Path, only: frozenset[str] | None = None) -> list[Path]:
+    """Every entry of `papers/` that claims to be a paper (or only those named in `only`):
+    directories (symlinked ones included, so that they can be refused), sorted by name for determinism."""
     papers = root / "papers"
     if not papers.is_dir():
         return []
-    return sorted((p for p in papers.iterdir() if p.is_dir() or p.is_symlink()), key=lambda p: p.name)
-
-
-def load_papers(root: Path, config: Config, only: frozenset[str] | None = None) -> Loaded:
-    """Load every paper folder under `root/papers` (or only the slugs in `only`)."""
-    papers: list[SourcePaper] = []
-    problems: list[Diagnostic] = []
-    held: set[str] = set()
-    for folder in paper_folders(root):
-        if only is not None and folder.name not in only:
-            continue
-        if folder.is_symlink():
-            problems.append(error(f"papers/{folder.name}", 0, 0, "paper-symlink",
-                                  "the paper folder is a symbolic link", "move the real folder into papers/"))
-            held.add(folder.name)
-            continue
-        result = load_paper(folder, root, config)
-        if isinstance(result, Diagnostic):
-            problems.append(result)
-            held.add(folder.name)
-        else:
-            papers.append(result)
-    return Loaded(tuple(papers), tuple(problems), frozenset(held))
+    return sorted((p for p in papers.iterdir() if (p.is_dir() or p.is_symlink()) and (only is None or p.name in only)),
+                  key=lambda p: p.name)

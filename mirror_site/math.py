@@ -7,6 +7,7 @@ attributes: formula text from a paper must never become markup.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from html import escape
@@ -65,8 +66,11 @@ def prepare(tex: str) -> tuple[str, str]:
     return tex.strip(), label
 
 
+@functools.lru_cache(maxsize=8192)
 def to_mathml(tex: str, display: bool) -> str:
-    """MathML for `tex`, with the source in an annotation. Raises MathError when it cannot."""
+    """MathML for `tex`, with the source in an annotation. Raises MathError when it cannot.
+    Memoised: formulas recur within a paper and across papers (`x`, `\\ell_1`, a paper's own
+    notation), and conversion is a quarter of the render; failures are not remembered."""
     source, _ = prepare(tex)
     if not source:
         raise MathError("the formula is empty")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,10 +11,10 @@ from typing import Any
 
 import jinja2
 
-from .assemble import Site
+from .assemble import PublishedPaper, Site
 from .cite import bibtex, formatted_citation
 from .jsonfile import dumps
-from .listings import GROUPS, Listing, paginate
+from .listings import GROUPS, Listing, Page
 from .metadata import head_meta
 from .model import OutputFile
 from .urls import absolute, paper_dir
@@ -30,6 +31,16 @@ class TemplateFault(Exception):
     path: str
     line: int
     message: str
+
+    def __reduce__(self) -> tuple[type[TemplateFault], tuple[str, int, str]]:
+        return (TemplateFault, (self.path, self.line, self.message))  # raised in a worker, re-raised in the build
+
+
+@functools.lru_cache(maxsize=4)
+def cached_environment(templates: Path, version: str) -> jinja2.Environment:
+    """One environment (and so one compilation of each template) per process and per version of
+    the templates: a worker renders many papers' pages with it."""
+    return environment(templates)
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -74,15 +85,17 @@ def review_pages(env: jinja2.Environment, templates: Path, view: PaperView, cont
         yield OutputFile(f"{base}{review.name}/review.json", dumps(record))
 
 
-def listing_pages(env: jinja2.Environment, templates: Path, site: Site, found: list[Listing]) -> Iterator[OutputFile]:
-    """Each listing's pages, and one index page per group (all topics, all models, …)."""
+def listing_page(env: jinja2.Environment, templates: Path, site: Site, listing: Listing, page: Page) -> OutputFile:
+    """One page of a listing."""
+    return OutputFile(page.path, render_template(
+        env, "listing.html", templates, site=site_view(site.config), title=listing.title, description=listing.description,
+        folder=site.config.base_path + listing.folder, number=page.number, numbers=page.numbers,
+        papers=[summary_view(e.paper, site.config) for e in page.papers]))
+
+
+def listing_indexes(env: jinja2.Environment, templates: Path, site: Site, found: list[Listing]) -> Iterator[OutputFile]:
+    """One index page per group of listings (all topics, all models, …)."""
     journal, base = site_view(site.config), site.config.base_path
-    for listing in found:
-        for page in paginate(listing.folder, listing.papers):
-            yield OutputFile(page.path, render_template(
-                env, "listing.html", templates, site=journal, title=listing.title, description=listing.description,
-                folder=base + listing.folder, number=page.number, numbers=page.numbers,
-                papers=[summary_view(e.paper, site.config) for e in page.papers]))
     for group, (title, description) in GROUPS.items():
         terms = [(entry.label if group != "findings" else entry.label.replace("-", " "), base + entry.folder, len(entry.papers))
                  for entry in found if entry.group == group]
@@ -90,26 +103,30 @@ def listing_pages(env: jinja2.Environment, templates: Path, site: Site, found: l
             env, "listing_index.html", templates, site=journal, title=title, description=description, terms=terms))
 
 
-def pages(site: Site, templates: Path, found: list[Listing]) -> Iterator[OutputFile]:
-    env = environment(templates)
+def paper_pages(site: Site, templates: Path, env: jinja2.Environment, entry: PublishedPaper) -> Iterator[OutputFile]:
+    """A paper's page, its reviews, the pages of its earlier versions and redirects from its aliases.
+    `entry` must be complete (`Site.full`): the page shows its whole body."""
     journal = site_view(site.config)
-    for entry in site.papers:
-        view = paper_view(entry, site)
-        context = {"site": journal, "head": head_meta(entry, site.config),
-                   "cite": {"text": formatted_citation(entry.paper, site.config), "bibtex": bibtex(entry.paper, site.config)}}
-        yield OutputFile(paper_dir(view.slug) + "index.html",
-                         render_template(env, "paper.html", templates, paper=view, **context))
-        if view.reviews and entry.paper.status != "withdrawn":
-            yield from review_pages(env, templates, view, context)
-        for old in entry.earlier:
-            old_view = paper_view(old, site, latest=entry)
-            yield OutputFile(f"{paper_dir(view.slug)}v{old.paper.version}/index.html",
-                             render_template(env, "paper.html", templates, paper=old_view, **context))
-        for alias in entry.paper.meta.get("aliases", []):
-            yield OutputFile(paper_dir(alias) + "index.html", render_template(
-                env, "redirect.html", templates, site=journal, title=view.title, target=view.url,
-                canonical=absolute(site.config.base_url, site.config.base_path, view.url)))
-    yield from listing_pages(env, templates, site, found)
+    view = paper_view(entry, site)
+    context = {"site": journal, "head": head_meta(entry, site.config),
+               "cite": {"text": formatted_citation(entry.paper, site.config), "bibtex": bibtex(entry.paper, site.config)}}
+    yield OutputFile(paper_dir(view.slug) + "index.html",
+                     render_template(env, "paper.html", templates, paper=view, **context))
+    if view.reviews and entry.paper.status != "withdrawn":
+        yield from review_pages(env, templates, view, context)
+    for old in entry.earlier:
+        old_view = paper_view(old, site, latest=entry)
+        yield OutputFile(f"{paper_dir(view.slug)}v{old.paper.version}/index.html",
+                         render_template(env, "paper.html", templates, paper=old_view, **context))
+    for alias in entry.paper.meta.get("aliases", []):
+        yield OutputFile(paper_dir(alias) + "index.html", render_template(
+            env, "redirect.html", templates, site=journal, title=view.title, target=view.url,
+            canonical=absolute(site.config.base_url, site.config.base_path, view.url)))
+
+
+def home_pages(site: Site, templates: Path, env: jinja2.Environment) -> Iterator[OutputFile]:
+    """The home page (the newest papers) and the 404 page."""
+    journal = site_view(site.config)
     latest = [summary_view(entry.paper, site.config) for entry in site.papers if entry.paper.status != "withdrawn"]
     groups = [(GROUPS[g][0], f"{site.config.base_path}{g}/") for g in GROUPS]
     yield OutputFile("index.html", render_template(env, "index.html", templates, site=journal, papers=latest[:20],

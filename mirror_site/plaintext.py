@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 # Elements that end a line of text; everything else flows inline.
@@ -16,6 +17,7 @@ SKIPPED = frozenset({"script", "style", "template"})
 HIDDEN_CLASSES = frozenset({"footnote-backref"})
 # Brackets around the text of `<pre>`, whose spaces and lines (code indentation) are kept as they are.
 PRE_OPEN, PRE_CLOSE = "\ue000", "\ue001"
+_SPACE, _BLANK = re.compile(r"\s+"), re.compile(r"[ \t]+")
 
 
 class _Text(HTMLParser):
@@ -70,19 +72,86 @@ class _Text(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skip_depth and (not self.math or self.annotation):
             # Outside <pre>, a line break in the HTML source is only a space, as a browser shows it.
-            self.parts.append(PRE_OPEN + data + PRE_CLOSE if self.pre else re.sub(r"\s+", " ", data))
+            self.parts.append(PRE_OPEN + data + PRE_CLOSE if self.pre else _SPACE.sub(" ", data))
+
+
+# The HTML Mirror renders is regular: tags with quoted, escaped attribute values and text without a
+# bare `<`. `_events` tokenises such HTML with two regular expressions, several times faster than
+# `HTMLParser`, and hands the same events to the same handler; anything else (a comment, a bare `<`,
+# a script or style element whose content is not markup) is left to `HTMLParser`.
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'<>/=]+(?:=(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*)"
+                    r"\s*(/?)>|[^<]+")
+_ATTRIBUTE = re.compile(r"([^\s\"'<>/=]+)(?:=(?:\"([^\"<>]*)\"|'([^'<>]*)'|([^\s\"'<>=`]+)))?")
+_PRE = re.compile(r"(<pre\b[^<>]*>)(.*?)(</pre>)", re.DOTALL)
+_PHRASING = re.compile(r"(?:[^<]|<(?:span|code)(?:\s[^<>]*)?>|</(?:span|code)>)*")
+_TAG = re.compile(r"<[^<>]*>")
+_MATH = re.compile(r"<math\b[^<>]*>(.*?)</math>", re.DOTALL)
+_ANNOTATION = re.compile(r"<annotation\b[^<>]*>([^<]*)</annotation>")
+_RAW_TEXT = re.compile(r"<(script|style|textarea|title|xmp|plaintext|noscript|iframe|noembed|noframes)\b", re.IGNORECASE)
+
+
+def _attributes(text: str) -> list[tuple[str, str | None]]:
+    if "class" not in text and "aria-hidden" not in text:
+        return []  # all `_hidden` looks at
+    found: list[tuple[str, str | None]] = []
+    for match in _ATTRIBUTE.finditer(text):
+        name, double, single, bare = match.groups()
+        has_value = "=" in match[0]
+        found.append((name.lower(), unescape(double or single or bare or "") if has_value else None))
+    return found
+
+
+def _tex(match: re.Match[str]) -> str:
+    """A `<math>` element stands for its TeX annotation, the only text of it the handler keeps (its
+    elements are balanced, so that skipping them changes no depth either)."""
+    annotation = _ANNOTATION.search(match[1])
+    return annotation[1] if annotation else match[0]
+
+
+def _preformatted(match: re.Match[str]) -> str:
+    """Highlighted code is hundreds of `<span>`s inside a `<pre>`, where all text is kept as it is:
+    the spans are dropped before tokenising (they end no line and hide nothing)."""
+    inner = match[2]
+    if "aria-hidden" in inner or "footnote-backref" in inner or not _PHRASING.fullmatch(inner):
+        return match[0]
+    return match[1] + _TAG.sub("", inner) + match[3]
+
+
+def _events(html: str, handler: _Text) -> bool:
+    """Feed `handler` the events of `html`; False (having fed nothing) when `html` is not regular."""
+    if _RAW_TEXT.search(html):
+        return False
+    if "<math" in html:
+        html = _MATH.sub(_tex, html)
+    if "<pre" in html:
+        html = _PRE.sub(_preformatted, html)
+    tokens = list(_TOKEN.finditer(html))
+    if sum(m.end() - m.start() for m in tokens) != len(html):
+        return False  # something that is neither a regular tag nor text
+    for match in tokens:
+        closing, tag, attributes, empty = match.groups()
+        if tag is None:
+            handler.handle_data(unescape(match[0]))
+        elif closing:
+            handler.handle_endtag(tag.lower())
+        elif empty:
+            handler.handle_startendtag(tag.lower(), _attributes(attributes))
+        else:
+            handler.handle_starttag(tag.lower(), _attributes(attributes))
+    return True
 
 
 def html_to_text(html: str) -> str:
     """Text of `html` with block elements on their own lines and runs of blank lines squeezed."""
     parser = _Text()
-    parser.feed(html)
-    parser.close()
+    if not _events(html, parser):
+        parser.feed(html)
+        parser.close()
     pieces = re.split(f"{PRE_OPEN}(.*?){PRE_CLOSE}", "".join(parser.parts), flags=re.DOTALL)
     kept = []
     for index, piece in enumerate(pieces):
         if index % 2:  # the text of a <pre>
             kept.append(piece)
         else:
-            kept.append("\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in piece.split("\n")))
+            kept.append("\n".join(_BLANK.sub(" ", line).strip() for line in piece.split("\n")))
     return re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()

@@ -8,18 +8,22 @@ Saves are debounced: a rebuild starts after `debounce` seconds without a change 
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .build import BuildOptions, BuildResult, build
 from .diagnostics import Diagnostic
+from .executor import MIN_PARALLEL, process_pool, workers
+from .load import paper_folders
 
 #: Saves that never pause for this long still get a rebuild after this many seconds.
 MAX_DELAY = 3.0
@@ -67,6 +71,9 @@ class Preview:
         self._first_change = self._last_change = 0.0  # monotonic times; 0 means nothing pending
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._pool: ProcessPoolExecutor | None = None  #: kept across rebuilds: no worker start-up per save
+        self._spare: Path | None = None  #: a retired build folder the next build recycles (write.py)
+        self._overlaid: set[Path] = set()  #: build folders changed after their build (stale pages copied in)
 
     @property
     def builds(self) -> int:
@@ -143,8 +150,10 @@ class Preview:
             generation = self._snapshot.generation + 1
             out = self._workdir / f"build-{generation}" / "site"
             try:
+                self._recycle(out)
+                # Unchanged files are hard-linked from the site being served; rendering reuses the cache.
                 result = build(BuildOptions(root=self.root, out=out, base_url=self._base_url, jobs=self._jobs,
-                                            drafts=self._drafts))
+                                            drafts=self._drafts, pool=self._executor(), previous=self._snapshot.folder))
             except Exception:  # noqa: BLE001 - a bug in the engine must not stop the preview
                 result = BuildResult(1, (), failure="internal error (a Mirror bug):\n" + traceback.format_exc())
             snapshot = self._snapshot_of(result, generation, out)
@@ -171,17 +180,60 @@ class Preview:
             if last_good and last_good.is_dir() and not (out / "papers" / slug).exists():
                 shutil.copytree(last_good, out / "papers" / slug, symlinks=True)
                 stale.add(slug)
+        if stale:
+            self._overlaid.add(out)  # its manifest no longer lists all it holds: never recycled
         return Snapshot(generation, out, result.diagnostics, held, frozenset(stale), frozenset(result.drafts))
 
     def _collect(self) -> None:
-        """Delete build folders that are neither served nor being read."""
+        """Delete build folders that are neither served nor being read (one is kept to be recycled)."""
         with self._lock:
             done = {f for f in self._retired if self._leases[f] <= 0}
             self._retired -= done
             for folder in done:
                 del self._leases[folder]
+            keep = next((f for f in sorted(done) if f not in self._overlaid), None) if self._spare is None else None
+            if keep is not None:
+                self._spare = self._park(keep)
+                done.discard(keep)
         for folder in done:
+            self._overlaid.discard(folder)
             shutil.rmtree(folder.parent, ignore_errors=True)
+
+    def _park(self, folder: Path) -> Path | None:
+        """Move a retired folder (and its manifest) out of the way until the next build recycles it."""
+        parked = self._workdir / "spare" / "site"
+        try:
+            shutil.rmtree(parked.parent, ignore_errors=True)
+            parked.parent.mkdir(parents=True)
+            os.rename(folder, parked)
+            os.rename(folder.parent / f".{folder.name}.manifest.json", parked.parent / f".{parked.name}.manifest.json")
+        except OSError:
+            return None
+        finally:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+        return parked
+
+    def _recycle(self, out: Path) -> None:
+        """Hand the kept folder to the build writing `out`, as its spare: only the files that differ are
+        replaced, instead of a whole tree being linked and another deleted (slow on many disks)."""
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        manifest = spare.parent / f".{spare.name}.manifest.json"
+        try:
+            os.rename(spare, out.parent / f".{out.name}.spare")
+            os.rename(manifest, out.parent / f".{out.name}.spare.manifest.json")
+        except OSError:
+            pass  # without its manifest the spare is not trusted, and the build deletes it
+        shutil.rmtree(spare.parent, ignore_errors=True)
+
+    def _executor(self) -> Executor | None:
+        """A process pool for journals big enough to gain from one, started by the first build."""
+        if self._pool is None and workers(self._jobs) > 1 and len(paper_folders(self.root)) >= MIN_PARALLEL:
+            self._pool = process_pool(self._jobs)
+        return self._pool
 
     def _report(self, snapshot: Snapshot, seconds: float) -> None:
         for diagnostic in snapshot.diagnostics:
@@ -200,4 +252,6 @@ class Preview:
         if self._thread is not None:
             self._thread.join(timeout=30)
         with self._build_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             shutil.rmtree(self._workdir, ignore_errors=True)

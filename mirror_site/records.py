@@ -4,10 +4,9 @@ rather than absent keys: every record has the same columns, which is what data l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from .assemble import PublishedPaper, Site, license_url
+from .assemble import PublishedPaper, license_url
 from .cite import formatted_citation, volume_and_issue
 from .config import Config
 from .jsonfile import dumps
@@ -100,6 +99,6 @@ def paper_json(entry: PublishedPaper, config: Config) -> dict[str, Any]:
     return record
 
 
-def paper_json_files(site: Site) -> Iterator[OutputFile]:
-    for entry in site.papers:
-        yield OutputFile(paper_dir(entry.paper.slug) + "paper.json", dumps(paper_json(entry, site.config)))
+def paper_json_file(entry: PublishedPaper, config: Config) -> OutputFile:
+    """`paper.json` of a complete entry (`Site.full`)."""
+    return OutputFile(paper_dir(entry.paper.slug) + "paper.json", dumps(paper_json(entry, config)))

@@ -13,6 +13,7 @@ from .markdown import RenderState, make_parser
 from .model import Paper, RenderedBody
 from .plaintext import html_to_text
 from .renderer import Renderer
+from .timeguard import RenderTimeout, time_limit
 
 _PARSER = make_parser(Renderer)
 
@@ -40,8 +41,23 @@ def reference_list(cited: dict[str, Reference]) -> tuple[tuple[str, str], ...]:
                  for ref in sorted(cited.values(), key=Reference.sort_key))
 
 
+def _timed_out(path: str, line: int, limits: Limits) -> Diagnostic:
+    return error(path, line, 1, "render-timeout",
+                 f"rendering took more than {limits.max_render_seconds} s of CPU time and was stopped",
+                 "simplify the Markdown near here (very long or deeply nested constructs); "
+                 "raise `limits.max_render_seconds` only if the paper really needs it")
+
+
 def render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits) -> tuple[str, list[Diagnostic]]:
     """Markdown that is not a paper body (a review report): same dialect, no bibliography."""
+    try:
+        with time_limit(limits.max_render_seconds):
+            return _render_markdown(text, path, first_line, folder, limits)
+    except RenderTimeout:
+        return "", [_timed_out(path, first_line, limits)]
+
+
+def _render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits) -> tuple[str, list[Diagnostic]]:
     state = RenderState(path, first_line, folder, limits, {}, lines=text.split("\n"))
     try:
         html = _PARSER.render(text, {"mirror": state})
@@ -53,7 +69,15 @@ def render_markdown(text: str, path: str, first_line: int, folder: Path, limits:
 
 def render_body(paper: Paper, options: RenderOptions) -> RenderedBody:
     """Render the paper's body and abstract. Bad Markdown never raises: a failure is an error
-    diagnostic that holds the paper back."""
+    diagnostic that holds the paper back, and so is a render that hangs (`timeguard`)."""
+    try:
+        with time_limit(options.limits.max_render_seconds):
+            return _render_body(paper, options)
+    except RenderTimeout:
+        return RenderedBody("", "", (), (), (), (), (_timed_out(paper.source.path, paper.source.body_line, options.limits),))
+
+
+def _render_body(paper: Paper, options: RenderOptions) -> RenderedBody:
     bibliography, problems = _bibliography(paper, options.limits)
     state = RenderState(paper.source.path, paper.source.body_line, paper.source.folder, options.limits, bibliography,
                         lines=paper.source.body.split("\n"))

@@ -3,6 +3,7 @@ figures, tables, math, citations, cross-references and sidenotes."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from html import escape
@@ -13,6 +14,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -25,6 +27,13 @@ from .model import Figure
 
 FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 SIZE = re.compile(r"\d+(\.\d+)?(px|%|em|rem|cm|mm|in)?")
+
+
+@functools.lru_cache(maxsize=64)
+def _lexer(language: str) -> Lexer:
+    """Looking a lexer up by name scans Pygments' whole table: once per language and process is enough
+    (a lexer keeps no state between texts)."""
+    return get_lexer_by_name(language)
 
 
 class Renderer(RendererHTML):
@@ -124,7 +133,7 @@ class Renderer(RendererHTML):
                          token.map)
             return plain
         try:
-            lexer = get_lexer_by_name(language)
+            lexer = _lexer(language)
         except ClassNotFound:
             state.report("warning", "code-language", f"unknown code language `{language}`; shown as plain text",
                          "use a Pygments language name such as python, bash, json", token.map)
@@ -227,6 +236,8 @@ class Renderer(RendererHTML):
         number = int(tokens[idx].meta["id"]) + 1
         sub = tokens[idx].meta.get("subId", 0)
         ref_id = f"fnref{number}" + (f":{sub}" if sub else "")
+        if "sidenotes" not in env:  # a reference inside a footnote's text, met while the sidenotes are made:
+            return f'<sup class="footnote-ref"><a href="#fn{number}">{number}</a></sup>'  # no id twice, no nesting
         # The copy beside the text is hidden from assistive technology (the list at the end is the
         # accessible one), so its links must not take keyboard focus either.
         note = env["sidenotes"].get(number - 1, "").replace("<a ", '<a tabindex="-1" ')

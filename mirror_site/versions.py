@@ -19,6 +19,11 @@ def frozen_path(version: int) -> str:
     return f"versions/v{version}.md"
 
 
+def _sha256(file: Path) -> str:
+    with open(file, "rb") as handle:  # streamed: a huge file costs time, not memory
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def verify(source: SourcePaper, changes: list[dict[str, object]]) -> list[Diagnostic]:
     """Every `changes` entry names the frozen file of the version it superseded and its hash."""
     problems = []
@@ -27,10 +32,10 @@ def verify(source: SourcePaper, changes: list[dict[str, object]]) -> list[Diagno
         file = source.folder / relpath
         line, col = source.positions.of(("changes", index, "sha256"))
         shown = f"papers/{source.slug}/{relpath}"
-        if file.is_symlink() or not file.is_file():
+        if file.is_symlink() or not file.is_file() or not file.resolve().is_relative_to(source.folder.resolve()):
             problems.append(error(source.path, line, col, "version-missing", f"{shown} is missing",
                                   "restore the frozen file; `mirror freeze` writes it"))
-        elif hashlib.sha256(file.read_bytes()).hexdigest() != change["sha256"]:
+        elif _sha256(file) != change["sha256"]:
             problems.append(error(shown, 1, 1, "version-tampered",
                                   f"{shown} does not match the sha256 recorded in papers/{source.slug}/paper.md:{line}",
                                   "a published version cannot change: restore the original file"))
@@ -41,6 +46,10 @@ def load_frozen(source: SourcePaper, version: int, config: Config) -> SourcePape
     """An earlier version as a paper of its own, read from its frozen file."""
     relpath = frozen_path(version)
     path = f"papers/{source.slug}/{relpath}"
+    size = (source.folder / relpath).stat().st_size
+    if size > config.limits.max_paper_bytes:
+        return error(path, 1, 1, "paper-too-large", f"the frozen version is {size} bytes, over the limit of "
+                     f"{config.limits.max_paper_bytes}", "raise `limits.max_paper_bytes` in mirror.toml")
     raw = (source.folder / relpath).read_bytes()
     text = decode(raw, path)
     if isinstance(text, Diagnostic):

@@ -33,7 +33,7 @@ class LinkView:
     """A link to another paper or an external work, with a notice when it was retracted."""
 
     text: str
-    url: str
+    url: str  #: empty for a Mirror paper that is not published (yet): shown without a link
     notice: str = ""
 
 
@@ -156,7 +156,10 @@ def mirror_citations(body: RenderedBody, papers: dict[str, Paper]) -> tuple[str,
         shown = f"{who} ({year})" if match[2] == "narrative" else f"{who}, {year}"
         return match[0][: match[0].index(">") + 1] + escape(shown) + "</a>"
 
-    html = MIRROR_CITE.sub(lambda m: text(m) if m[1] in papers else m[0], body.html)
+    def unresolved(match: re.Match[str]) -> str:  # a paper not published (yet): no link to a page that is not there
+        return f'<span class="citation-missing" data-slug="{match[1]}">{match[1]}</span>'
+
+    html = MIRROR_CITE.sub(lambda m: text(m) if m[1] in papers else unresolved(m), body.html)
     entries = []
     for slug, _line in body.mirror_citations:
         if slug in papers:
@@ -191,7 +194,7 @@ def paper_view(entry: PublishedPaper, site: Site, latest: PublishedPaper | None 
     body_html, mirror_refs = mirror_citations(body, papers)
     relations = tuple(
         (LABELS[kind], tuple(_paper_link(papers[slug], config.base_path) if (slug := mirror_slug(t)) in papers
-                             else _external(t) for t in targets))
+                             else LinkView(t, "") if slug else _external(t) for t in targets))
         for kind, targets in sorted(current.paper.meta.get("relations", {}).items()) if targets)
     grouped: dict[str, list[LinkView]] = {}
     for link in site.backlinks.get(paper.slug, ()):

@@ -18,7 +18,7 @@ import hashlib
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +32,7 @@ from mirror_site.front_matter import Positions  # noqa: E402
 from mirror_site.listings import listings  # noqa: E402
 from mirror_site.llms import llms_files  # noqa: E402
 from mirror_site.model import Author, Heading, OutputFile, Paper, RenderedBody, SourcePaper  # noqa: E402
-from mirror_site.records import paper_json_files  # noqa: E402
+from mirror_site.records import paper_json_file  # noqa: E402
 from mirror_site.robots import robots_files  # noqa: E402
 from mirror_site.sitemap import sitemap_files  # noqa: E402
 
@@ -78,8 +78,14 @@ def main() -> int:
     found = [] if args.no_listings else listings(site)
     print(f"listings     {len(found):>7} lists {time.perf_counter() - started:>19.2f} s")
     sitemaps = measure("sitemap", lambda s: sitemap_files(s, found), site)
+    def paper_json_files(s: Site) -> Iterator[OutputFile]:  # per paper, as the build makes them
+        return (paper_json_file(entry, s.config) for entry in s.papers)
+
+    def all_cite_files(s: Site) -> Iterator[OutputFile]:
+        return (file for entry in s.papers for file in cite_files(entry.paper, s.config))
+
     for make, name in ((robots_files, "robots"), (feed_files, "feeds"), (llms_files, "llms"),
-                       (paper_json_files, "paper.json"), (cite_files, "cite")):
+                       (paper_json_files, "paper.json"), (all_cite_files, "cite")):
         measure(name, make, site)
     corpus = measure("corpus", corpus_files, site)
     urls = sum(f.data.count(b"<url>") for f in sitemaps)  # papers, the home page, listings

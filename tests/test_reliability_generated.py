@@ -494,3 +494,41 @@ def test_row_42_500mb_figure_held_at_size_cap(tmp_path: Path) -> None:
     assert_held(outcome, "huge")
     assert outcome.errors() == ["papers/huge/paper.md:12:9: error[figure-too-large]"], outcome.report()
     assert not (root / "site/papers/huge").exists()
+
+
+# Row 24 in feeds (X6) ---------------------------------------------------------------------------
+
+
+def test_row_24_abstract_markup_stays_text_in_rss_descriptions(tmp_path: Path) -> None:
+    """X6. An RSS item's description is entity-encoded HTML to feed readers (RSS Best Practices Profile):
+    they decode the XML once and render the result as HTML. An abstract's `<script>` was escaped for
+    XML only, so readers got a live script element; it must reach them as text."""
+    abstract = "Sinks <script>window.__pwned=1</script> & <img src=x onerror=alert(1)> <maybe>."
+    root = journal_with(tmp_path / "journal", {"papers/titled/paper.md": paper_text(
+        GOOD_FRONT.replace('abstract: "We probe something and find it."', f"abstract: '{abstract}'"))})
+    result = run(root, jobs=1)
+    assert "titled" in result.published, result
+    feed = ElementTree.fromstring((root / "site/feed.xml").read_bytes())
+    descriptions = [item.findtext("description") or "" for item in feed.iter("item")
+                    if "titled" in (item.findtext("link") or "")]
+    assert len(descriptions) == 1
+    html = descriptions[0]  # what a feed reader renders
+    parsed = Page(html)
+    assert parsed.tags == [] and parsed.scripts == [], html
+    assert "Sinks" in html and "&lt;script&gt;" in html and "&amp;" in html
+
+
+# Found by fuzzing (X7) --------------------------------------------------------------------------
+
+
+def test_x7_footnote_that_refers_to_a_footnote_renders(tmp_path: Path) -> None:
+    """A footnote whose own text refers to a footnote made the renderer raise KeyError('sidenotes'), so the
+    paper was held back with render-failed (row 31's safety net). It renders: each reference once, with
+    its sidenote, and ids stay unique."""
+    body = "# Intro\n\nText[^1] and more[^2].\n\n[^1]: See also [^2] and [^1].\n\n[^2]: The second note.\n"
+    root = journal_with(tmp_path / "journal", {"papers/notes/paper.md": paper_text(body=body)})
+    result = run(root, jobs=1)
+    assert result.exit_code == EXIT_OK and "notes" in result.published, [d.format() for d in result.diagnostics]
+    page = Page((root / "site/papers/notes/index.html").read_text(encoding="utf-8"))
+    duplicates = sorted({i for i in page.ids if page.ids.count(i) > 1})
+    assert duplicates == [] and {"fn1", "fn2", "fnref1", "fnref2"} <= set(page.ids), page.ids

@@ -92,6 +92,7 @@ TRAVERSALS = [
 
 
 def test_traversal_variants_are_404(site: PreviewServer) -> None:
+    """Row 64: every raw traversal path is 404, with no file from outside and no absolute path in the body."""
     folder = site.preview.current().folder
     assert folder is not None
     (folder.parent / "secret.txt").write_text("TOP-SECRET\n")
@@ -378,6 +379,7 @@ def test_real_404_page_and_reload_script_only_in_served_pages(site: PreviewServe
 
 
 def test_drafts_are_shown_with_a_banner_only_when_asked(journal: Path) -> None:
+    """Row 60: a draft is never built; `serve --drafts` shows it with a banner."""
     write_journal(journal, {"papers/d/paper.md": paper_text(GOOD_FRONT + "draft: true\n")})
     assert run(journal, journal.parent / "out").published == ()  # `mirror build` never publishes a draft
     with serving(journal) as server:
@@ -414,6 +416,7 @@ def test_cli_prints_the_exact_url_and_stops_cleanly(journal: Path) -> None:
 
 
 def test_cli_port_busy_and_non_loopback_warning(journal: Path, busy_port: int) -> None:
+    """Rows 67 and 74 through the command line: a clear error for a busy `--port`, a warning for a non-loopback host."""
     write_journal(journal, {"papers/p/paper.md": paper_text()})
     busy = mirror_serve(journal, "--port", str(busy_port))
     _, err = busy.communicate(timeout=60)

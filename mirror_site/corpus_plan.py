@@ -1,0 +1,133 @@
+"""The corpus as the build writes it: one gzip shard per issue, each made in the executor and only
+when one of its papers changed, so that one edited paper rewrites one shard. A journal whose records
+fit in `corpus_shard_bytes` gets the single `papers.jsonl` instead (corpus.py decides by the total
+size of the records, which the manifest remembers per record so that unchanged shards need not be
+made again to know it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Generator, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from .assemble import PublishedPaper, Site
+from .config import Config
+from .corpus import SINGLE, CorpusFile, compress, description_files, record_line, record_order, shard_path
+from .executor import run_ordered
+from .fingerprint import engine_version, fingerprint, settings_key
+from .manifest import Manifest
+from .model import OutputFile
+from .store import Store
+from .write import Made, Reused
+
+RECORD_SIZES = "corpus-record-bytes"  #: manifest facts: record fingerprint → bytes of its line
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    entries: tuple[PublishedPaper, ...]  #: light, oldest first
+    config: Config
+    store: Path | None
+
+
+@dataclass(frozen=True)
+class Shard:
+    data: bytes  #: gzip
+    sizes: tuple[int, ...]  #: bytes of each record's line
+
+
+def make_shard(job: ShardJob) -> Shard:
+    """Runs in the executor: the papers' records, read back from the store, compressed."""
+    store = Store(job.store) if job.store else None
+    lines = [record_line(entry, job.config, store) for entry in job.entries]
+    return Shard(compress(lines), tuple(map(len, lines)))
+
+
+def record_key(entry: PublishedPaper, config_key: str) -> str:
+    """A record depends on its paper's folder, its bodies and the configuration (records.py)."""
+    if not entry.key:
+        return ""
+    return fingerprint("record", engine_version(), config_key, entry.key, entry.body_key,
+                       [(old.key, old.body_key) for old in entry.earlier])
+
+
+def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | None, workers: int) -> Iterator[Made | Reused]:
+    """The record files, then `index.json`, `changes.json` and `croissant.json` describing them."""
+    config, config_key = site.config, settings_key(site.config)
+    known: dict[str, int] = dict(previous.facts.get(RECORD_SIZES, {})) if previous else {}
+    ordered = record_order(site)
+    keys = {entry.paper.slug: record_key(entry, config_key) for entry in ordered}
+    everything = list(keys.values())
+    single_key = fingerprint("corpus-single", engine_version(), config_key, everything) if all(everything) else ""
+    files: list[CorpusFile] | None = None
+    if not (all(k in known for k in everything) and sum(known[k] for k in everything) <= config.corpus_shard_bytes):
+        files = yield from _shards(site, ordered, keys, known, previous, executor, workers)
+    if files is None:  # known to fit in one file, or the shards were made and all the records fit after all
+        files = yield from _single(site, ordered, keys, known, single_key, previous)
+    yield Made("corpus:descriptions", "", description_files(site, tuple(files)))
+
+
+def _facts(keys: list[str], sizes: list[int]) -> tuple[tuple[str, str, object], ...]:
+    return tuple((RECORD_SIZES, k, n) for k, n in zip(keys, sizes, strict=True) if k)
+
+
+def _single(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], known: dict[str, int], group: str,
+            previous: Manifest | None) -> Generator[Made | Reused, None, list[CorpusFile]]:
+    """`papers.jsonl`: reused when no record changed, else made here (it fits in memory by definition)."""
+    name, slugs, record_keys = "corpus:" + SINGLE, tuple(e.paper.slug for e in ordered), [keys[e.paper.slug] for e in ordered]
+    paths = previous.group(name, group) if previous is not None else None
+    if paths is not None and previous is not None:
+        sha, size = previous.files[SINGLE]
+        yield Reused(name, group, paths, facts=_facts(record_keys, [known[k] for k in record_keys]))
+        return [CorpusFile(SINGLE, size, sha, slugs)]
+    lines = [record_line(entry, site.config, site.store) for entry in ordered]
+    data = b"".join(lines)
+    yield Made(name, group, [OutputFile(SINGLE, data)], facts=_facts(record_keys, [len(line) for line in lines]))
+    return [CorpusFile(SINGLE, len(data), hashlib.sha256(data).hexdigest(), slugs)]
+
+
+def _shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], known: dict[str, int],
+            previous: Manifest | None, executor: Executor | None,
+            workers: int) -> Generator[Made | Reused, None, list[CorpusFile] | None]:
+    """One gzip file per issue, unchanged ones reused, the others made in the executor. Until the
+    records are known to pass `corpus_shard_bytes`, shards are held back (and dropped, returning
+    None, if they never do)."""
+    config_key = settings_key(site.config)
+    plan = []
+    for issue, group in groupby(ordered, key=lambda e: e.paper.date[:7]):
+        entries = tuple(group)
+        record_keys = [keys[e.paper.slug] for e in entries]
+        name = "corpus:" + shard_path(issue)
+        key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
+        paths = previous.group(name, key) if previous is not None else None
+        plan.append((issue, entries, record_keys, name, key, paths if paths and all(k in known for k in record_keys) else None))
+    jobs = [ShardJob(entries, site.config, site.store.folder if site.store else None)
+            for _, entries, _, _, _, paths in plan if paths is None]
+    made = run_ordered(executor, make_shard, jobs, 1, ahead=2 * workers)
+    files: list[CorpusFile] = []
+    pending: list[Made | Reused] = []
+    total, certain = 0, False
+    for issue, entries, record_keys, name, key, paths in plan:
+        path, slugs = shard_path(issue), tuple(e.paper.slug for e in entries)
+        item: Made | Reused
+        if paths is not None and previous is not None:
+            sizes = [known[k] for k in record_keys]
+            sha, size = previous.files[path]
+            item = Reused(name, key, paths, facts=_facts(record_keys, sizes))
+            files.append(CorpusFile(path, size, sha, slugs, issue))
+        else:
+            shard = next(made)
+            sizes = list(shard.sizes)
+            item = Made(name, key, [OutputFile(path, shard.data)], facts=_facts(record_keys, sizes))
+            files.append(CorpusFile(path, len(shard.data), hashlib.sha256(shard.data).hexdigest(), slugs, issue))
+        total += sum(sizes)
+        pending.append(item)
+        if certain or total > site.config.corpus_shard_bytes:
+            certain = True
+            yield from pending
+            pending = []
+    return files if certain else None
