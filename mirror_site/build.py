@@ -21,7 +21,7 @@ from .executor import ExecutorFailed, chunk_size, open_executor, run_ordered, wo
 from .load import paper_folders
 from .outputs import site_outputs
 from .pages import TemplateFault
-from .prepare import Prepared, Settings, prepare_paper
+from .prepare import Prepared, Reuse, Settings, prepare_paper
 from .relations import mirror_links
 from .render import RenderOptions
 from .stopwatch import Stopwatch
@@ -46,6 +46,9 @@ class BuildOptions:
     executor: str = ""  #: a Dask scheduler address (`tcp://host:port`) to run the per-paper steps on
     pool: Executor | None = field(default=None, compare=False)  #: an executor already running (`mirror serve`)
     previous: Path | None = None  #: the site to hard-link unchanged files from (default: `out` itself)
+    #: `mirror serve`: the previous build's prepared papers and the slugs whose folders changed since
+    #: (reported by the file watcher); the others are taken as they were, without reading their files.
+    reuse: Reuse | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class BuildResult:
     failure: str = ""  #: why the build failed as a whole (nothing was written)
     files: int = 0
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)  #: seconds per stage (`--timings`)
+    prepared: Reuse | None = field(default=None, compare=False)  #: what `mirror serve` hands the next build
 
 
 def build_date() -> datetime.date:
@@ -69,15 +73,18 @@ def build_date() -> datetime.date:
 
 
 def prepare_all(settings: Settings, folders: list[Path], executor: Executor | None, workers_: int,
-                progress: Callable[[int, int], None] | None) -> list[Prepared]:
-    """Load, validate and render every paper folder (prepare.py), in parallel and cached."""
+                progress: Callable[[int, int], None] | None, reuse: Reuse | None = None) -> list[Prepared]:
+    """Load, validate and render every paper folder (prepare.py), in parallel and cached; with
+    `reuse`, only the folders that changed since the previous build of the same settings."""
+    kept = reuse.unchanged(settings) if reuse else {}
+    todo = [folder for folder in folders if folder.name not in kept]
+    made = iter(run_ordered(executor, partial(prepare_paper, settings), todo, chunk_size(len(todo), workers_),
+                            ahead=4 * workers_))
     results = []
-    step = partial(prepare_paper, settings)
-    for done, prepared in enumerate(run_ordered(executor, step, folders, chunk_size(len(folders), workers_),
-                                                ahead=4 * workers_), start=1):
+    for done, folder in enumerate(folders, start=1):
+        results.append(kept[folder.name] if folder.name in kept else next(made))
         if progress:
             progress(done, len(folders))
-        results.append(prepared)
     return results
 
 
@@ -175,10 +182,11 @@ def _build_with(config: Config, options: BuildOptions, store: Store, executor: E
     today = build_date()
     folders = paper_folders(options.root, options.only)
     settings = Settings(options.root, config, RenderOptions(limits=config.limits), store.folder, options.drafts, today)
-    prepared = prepare_all(settings, folders, executor, workers(options.jobs), options.progress)
+    prepared = prepare_all(settings, folders, executor, workers(options.jobs), options.progress, options.reuse)
     clock.lap("load, validate, render")
     entries, result = decide(prepared, config, options, previous)
     clock.lap("check the journal")
+    result = replace(result, prepared=Reuse(settings, {p.slug: p for p in prepared}))
     if result.failure:
         return replace(result, timings=clock.laps)
     site = assemble(config, entries, today, store)

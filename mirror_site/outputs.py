@@ -7,6 +7,8 @@ the executor, several papers ahead of the writing; the whole-site outputs are ma
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
@@ -27,7 +29,7 @@ from .model import OutputFile
 from .pages import DEFAULT_TEMPLATES, environment, home_pages, listing_indexes, listing_page
 from .paper_outputs import group_key, job, paper_outputs
 from .robots import robots_files
-from .search import search_files
+from .search import paper_record, search_files
 from .sitemap import sitemap_files
 from .write import Made, Reused
 
@@ -101,4 +103,14 @@ def site_outputs(site: Site, root: Path, previous: Manifest | None, executor: Ex
     yield Made("llms", "", llms_files(site))
     yield from corpus_outputs(site, previous, executor, workers)
     yield Made("schema", "", schema_files(site.config))
-    yield Made("search", "", search_files(site, templates))
+    name, group = "search", search_key(site, key)
+    yield _decide(name, group, previous) or Made(name, group, search_files(site, templates))
+
+
+def search_key(site: Site, templates_key: str) -> str:
+    """Search indexes each paper's record (title, authors and their models, date, abstract, keywords,
+    models, methods, finding, status), in the site's order: a body-only edit leaves it as it was."""
+    records = [(paper_record(entry, site.config.base_path), [(a.name, a.model) for a in entry.paper.authors])
+               for entry in site.papers]
+    encoded = json.dumps(records, sort_keys=True, ensure_ascii=False).encode("utf-8")  # C-fast, for 10,000 papers
+    return fingerprint("search", engine_version(), settings_key(site.config), templates_key, hashlib.sha256(encoded).hexdigest())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import body_of
@@ -68,6 +68,22 @@ class _Checked:
     diagnostics: tuple[Diagnostic, ...]
     valid: bool  #: no errors: the paper may be published
     full: tuple[Paper, ...] = ()  #: (paper, *earlier) with their text, only right after checking (never stored)
+
+
+@dataclass
+class Reuse:
+    """What `mirror serve` keeps between builds: the prepared papers of one build and its settings,
+    and the papers whose folders the watcher saw change since (None: anything may have changed)."""
+
+    settings: Settings
+    prepared: dict[str, Prepared]
+    dirty: set[str] | None = field(default_factory=set)
+
+    def unchanged(self, settings: Settings) -> dict[str, Prepared]:
+        """The prepared papers still valid for a build with `settings`."""
+        if self.dirty is None or settings != self.settings:  # the configuration, drafts or the date changed
+            return {}
+        return {slug: p for slug, p in self.prepared.items() if slug not in self.dirty}
 
 
 def light_paper(paper: Paper) -> Paper:

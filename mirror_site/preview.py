@@ -24,6 +24,7 @@ from .build import BuildOptions, BuildResult, build
 from .diagnostics import Diagnostic
 from .executor import MIN_PARALLEL, process_pool, workers
 from .load import paper_folders
+from .prepare import Reuse
 
 #: Saves that never pause for this long still get a rebuild after this many seconds.
 MAX_DELAY = 3.0
@@ -74,6 +75,8 @@ class Preview:
         self._pool: ProcessPoolExecutor | None = None  #: kept across rebuilds: no worker start-up per save
         self._spare: Path | None = None  #: a retired build folder the next build recycles (write.py)
         self._overlaid: set[Path] = set()  #: build folders changed after their build (stale pages copied in)
+        self._prepared: Reuse | None = None  #: the last build's prepared papers
+        self._dirty: set[str] | None = None  #: papers changed since the last build started (None: anything)
 
     @property
     def builds(self) -> int:
@@ -102,6 +105,11 @@ class Preview:
         """A source changed (called from the watcher's thread): schedule a debounced rebuild."""
         now = time.monotonic()
         with self._lock:
+            parts = path.split("/")
+            if self._dirty is not None and parts[0] == "papers" and len(parts) > 1:
+                self._dirty.add(parts[1])  # that paper is read again; the others are taken as they were
+            elif parts[0] not in ("templates", "static"):  # mirror.toml, papers/ itself: everything
+                self._dirty = None
             self._first_change = self._first_change or now
             self._last_change = now
             self._lock.notify_all()
@@ -152,8 +160,14 @@ class Preview:
             try:
                 self._recycle(out)
                 # Unchanged files are hard-linked from the site being served; rendering reuses the cache.
+                with self._lock:  # changes from here on are the next build's to read
+                    dirty, self._dirty = self._dirty, set()
+                    reuse = Reuse(self._prepared.settings, self._prepared.prepared, dirty) if self._prepared else None
+                self._prepared = None
                 result = build(BuildOptions(root=self.root, out=out, base_url=self._base_url, jobs=self._jobs,
-                                            drafts=self._drafts, pool=self._executor(), previous=self._snapshot.folder))
+                                            drafts=self._drafts, pool=self._executor(), previous=self._snapshot.folder,
+                                            reuse=reuse))
+                self._prepared = result.prepared
             except Exception:  # noqa: BLE001 - a bug in the engine must not stop the preview
                 result = BuildResult(1, (), failure="internal error (a Mirror bug):\n" + traceback.format_exc())
             snapshot = self._snapshot_of(result, generation, out)

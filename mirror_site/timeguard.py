@@ -6,7 +6,7 @@ machine slows a render down in wall-clock terms but barely changes the CPU time 
 that renders in a second never comes near the default of 60. The timer raises `RenderTimeout` from a
 signal handler, which only the main thread of a process can receive: that is where `mirror build` and
 `mirror check` render (in process, or in the main thread of each worker process). Elsewhere (the
-rebuild thread of `mirror serve`) rendering runs unguarded.
+rebuild thread of `mirror serve`, the threads of Dask workers) rendering runs unguarded.
 """
 
 from __future__ import annotations
