@@ -196,6 +196,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-edits", action="store_true", help="skip the one-edit scenarios")
+    parser.add_argument("--edits-only", action="store_true", help="only the one-edit scenarios (after one cold Mirror build)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     peers = peers_venv(args.peers or args.work / "peers")
@@ -208,7 +209,8 @@ def main() -> None:
         for tool, convert in (("hugo", to_hugo), ("pelican", to_pelican)):
             if tool in args.tools and not (args.work / f"{tool}-{n}").exists():
                 convert(journal, args.work / f"{tool}-{n}")
-        results = cold(n, args.work, peers, args.tools, args.reps, args.jobs, env)
+        results = cold(n, args.work, peers, ["mirror"] if args.edits_only else args.tools, 1 if args.edits_only else args.reps,
+                       args.jobs, env)
         report(n, results)
         if not args.no_edits and "mirror" in args.tools:
             warm = warm_builds(n, args.work, args.reps, args.jobs, env)

@@ -12,7 +12,18 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from watchdog.events import DirCreatedEvent, FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirModifiedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
@@ -22,6 +33,11 @@ CONFIG_FILE = "mirror.toml"
 #: Opened/closed/attrib events are left out on purpose: the build itself opens and reads every
 #: source, and reacting to those reads would rebuild for ever.
 CHANGES = frozenset({"created", "deleted", "modified", "moved"})
+#: The same, as the events the observer is asked for. Without the filter, inotify also reports every
+#: file the build opens and reads: ten thousand papers overflow its queue, and the events it drops
+#: force a rescan of every folder (watchdog's "reconciling recursive watches"), again and again.
+EVENTS: list[type[FileSystemEvent]] = [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
+                                       DirCreatedEvent, DirDeletedEvent, DirModifiedEvent, DirMovedEvent]
 
 ObserverFactory = Callable[[], BaseObserver]
 
@@ -77,10 +93,11 @@ class Watcher:
     def _started(self, observer: BaseObserver) -> BaseObserver:
         self._watches = {}
         try:
-            observer.schedule(self._handler, str(self.root), recursive=False)  # mirror.toml, new folders
+            observer.schedule(self._handler, str(self.root), recursive=False, event_filter=EVENTS)  # mirror.toml, new folders
             for name in WATCHED_FOLDERS:
                 if (self.root / name).is_dir():
-                    self._watches[name] = observer.schedule(self._handler, str(self.root / name), recursive=True)
+                    self._watches[name] = observer.schedule(self._handler, str(self.root / name), recursive=True,
+                                                            event_filter=EVENTS)
             observer.start()
         except BaseException:
             # Emitters that did start must not linger once this observer is abandoned.
@@ -109,7 +126,7 @@ class Watcher:
             old = self._watches.pop(folder.name, None)
             if old is not None:  # deleted and created again: its old watch is dead
                 self._observer.unschedule(old)
-            self._watches[folder.name] = self._observer.schedule(self._handler, path, recursive=True)
+            self._watches[folder.name] = self._observer.schedule(self._handler, path, recursive=True, event_filter=EVENTS)
         except (OSError, KeyError) as exc:
             self._warn(f"warning: cannot watch {folder.name}/ ({exc}); restart mirror serve to see its changes")
 
