@@ -125,7 +125,9 @@ def prepare_paper(settings: Settings, folder: Path) -> Prepared:
             f"papers/{slug}", 0, 0, "paper-symlink", "the paper folder is a symbolic link", "move the real folder into papers/"),))
     store = Store(settings.store)
     digests = tree_digests(folder)
-    config_key = settings_key(settings.config)
+    # Loading, validating and rendering never read `base_url` (links in bodies are relative), and
+    # `mirror serve` builds with its own: without it in the keys, serve and build share the cache.
+    config_key = settings_key(replace(settings.config, base_url=""))
     key = fingerprint("prepare", engine_version(), config_key, str(folder), digests)
     checked = store.load("checked", key)
     if not isinstance(checked, _Checked):

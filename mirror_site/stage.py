@@ -14,7 +14,7 @@ import errno
 import hashlib
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .fingerprint import file_digest
 from .manifest import Manifest
@@ -29,12 +29,19 @@ class Collision(WriteFailed):
     """Two outputs claim the same path (compared without case, as some file systems do)."""
 
 
-def safe_relpath(path: str) -> PurePosixPath:
-    """An output path must stay inside the output folder."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path or "\0" in path:
+def safe_relpath(path: str) -> str:
+    """An output path must stay inside the output folder. (String operations, not `PurePosixPath`:
+    this runs for each of the site's files, 80,000 at 10,000 papers.)"""
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if path.startswith("/") or ".." in parts or not parts or "\\" in path or "\0" in path:
         raise WriteFailed(f"refusing to write outside the output folder: {path!r}")
-    return pure
+    return path
+
+
+def _folders_of(path: str) -> list[str]:
+    """The folders a file path is in: `a/b/c.html` → `a`, `a/b`."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
 class Claims:
@@ -65,7 +72,7 @@ class Stage:
         self.written = self.linked = self.kept = 0
         #: False while a file is being replaced: a stage interrupted then holds something unknown
         self.consistent = True
-        self._folders = {str(parent) for p in held for parent in PurePosixPath(p).parents}
+        self._folders = {folder for path in held for folder in _folders_of(path)} | {"."}
 
     # --- putting files
     def put(self, file: OutputFile) -> None:
@@ -121,18 +128,16 @@ class Stage:
             del self.held[path]
         elif path in self._folders:
             self._remove_tree(path)
-        parent = str(PurePosixPath(path).parent)
-        if parent in self._folders or parent == ".":
+        parent = path.rpartition("/")[0] or "."
+        if parent in self._folders:
             return
-        parts = PurePosixPath(parent).parts
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
+        folders = _folders_of(path)
+        for prefix in folders:
             if prefix in self.held:
                 (self.folder / prefix).unlink()
                 del self.held[prefix]
         (self.folder / parent).mkdir(parents=True, exist_ok=True)
-        for depth in range(1, len(parts) + 1):
-            self._folders.add("/".join(parts[:depth]))
+        self._folders.update(folders)
 
     def _remove_tree(self, path: str) -> None:
         shutil.rmtree(self.folder / path)
@@ -148,7 +153,7 @@ class Stage:
         for path in [p for p in self.held if p not in self.made.files]:
             (self.folder / path).unlink(missing_ok=True)
             del self.held[path]
-            emptied.add(str(PurePosixPath(path).parent))
+            emptied.add(path.rpartition("/")[0])
         for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
             while folder not in ("", "."):
                 try:
@@ -156,6 +161,6 @@ class Stage:
                 except OSError:
                     break  # not empty: still used by the new site
                 self._folders.discard(folder)
-                folder = str(PurePosixPath(folder).parent)
+                folder = folder.rpartition("/")[0]
         self.consistent = True
         return self.made
