@@ -24,6 +24,7 @@ from .croissant import CROISSANT, croissant
 from .jsonfile import dumps, dumps_line
 from .model import OutputFile
 from .records import SCHEMA_VERSION, full_record, metadata, paper_urls
+from .relations import Backlink
 from .store import Store
 from .urls import site_url
 
@@ -61,9 +62,9 @@ def record_order(site: Site) -> list[PublishedPaper]:
     return sorted(site.papers, key=lambda e: (e.paper.date, e.paper.slug))
 
 
-def record_line(entry: PublishedPaper, config: Config, store: Store | None) -> bytes:
+def record_line(entry: PublishedPaper, config: Config, store: Store | None, backlinks: tuple[Backlink, ...]) -> bytes:
     """One paper's line of the corpus, from the complete entry (read back from the store)."""
-    return dumps_line(full_record(full_entry(store, entry), config))
+    return dumps_line(full_record(full_entry(store, entry), config, backlinks))
 
 
 def compress(lines: list[bytes]) -> bytes:
@@ -74,7 +75,8 @@ def compress(lines: list[bytes]) -> bytes:
 def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
     """`papers.jsonl`, or its gzip shards by issue once it would pass the configured size, all made
     here and held at once (corpus_plan.py makes them one shard at a time, in the executor)."""
-    lines = {entry.paper.slug: record_line(entry, site.config, site.store) for entry in record_order(site)}
+    lines = {entry.paper.slug: record_line(entry, site.config, site.store, site.backlinks.get(entry.paper.slug, ()))
+             for entry in record_order(site)}
     if sum(map(len, lines.values())) <= site.config.corpus_shard_bytes:
         return [(CorpusFile.of(SINGLE, data, tuple(lines)), data) for data in [b"".join(lines.values())]]
     issues: dict[str, list[str]] = defaultdict(list)
@@ -88,7 +90,8 @@ def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
 def index(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
     config = site.config
     where = {slug: file.path for file in files for slug in file.slugs}
-    papers = [{**metadata(entry, config), "corpus_file": where[entry.paper.slug]} for entry in site.papers]
+    papers = [{**metadata(entry, config, site.backlinks.get(entry.paper.slug, ())), "corpus_file": where[entry.paper.slug]}
+              for entry in site.papers]
     return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION, "title": config.title,
             "description": config.description, "base_url": config.base_url,
             "schema": site_url(config.base_url, "corpus/schema/index.schema.json"),

@@ -21,6 +21,7 @@ from .executor import run_ordered
 from .fingerprint import engine_version, fingerprint, settings_key
 from .manifest import Manifest
 from .model import OutputFile
+from .relations import Backlink
 from .store import Store
 from .write import Made, Reused
 
@@ -30,6 +31,7 @@ RECORD_SIZES = "corpus-record-bytes"  #: manifest facts: record fingerprint → 
 @dataclass(frozen=True)
 class ShardJob:
     entries: tuple[PublishedPaper, ...]  #: light, oldest first
+    backlinks: tuple[tuple[Backlink, ...], ...]  #: of each entry
     config: Config
     store: Path | None
 
@@ -43,16 +45,17 @@ class Shard:
 def make_shard(job: ShardJob) -> Shard:
     """Runs in the executor: the papers' records, read back from the store, compressed."""
     store = Store(job.store) if job.store else None
-    lines = [record_line(entry, job.config, store) for entry in job.entries]
+    lines = [record_line(entry, job.config, store, links) for entry, links in zip(job.entries, job.backlinks, strict=True)]
     return Shard(compress(lines), tuple(map(len, lines)))
 
 
-def record_key(entry: PublishedPaper, config_key: str) -> str:
-    """A record depends on its paper's folder, its bodies and the configuration (records.py)."""
+def record_key(entry: PublishedPaper, config_key: str, backlinks: tuple[Backlink, ...]) -> str:
+    """A record depends on its paper's folder, its bodies, the configuration and who links to it
+    (records.py)."""
     if not entry.key:
         return ""
     return fingerprint("record", engine_version(), config_key, entry.key, entry.body_key,
-                       [(old.key, old.body_key) for old in entry.earlier])
+                       [(old.key, old.body_key) for old in entry.earlier], backlinks)
 
 
 def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | None, workers: int) -> Iterator[Made | Reused]:
@@ -60,7 +63,7 @@ def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | N
     config, config_key = site.config, settings_key(site.config)
     known: dict[str, int] = dict(previous.facts.get(RECORD_SIZES, {})) if previous else {}
     ordered = record_order(site)
-    keys = {entry.paper.slug: record_key(entry, config_key) for entry in ordered}
+    keys = {entry.paper.slug: record_key(entry, config_key, site.backlinks.get(entry.paper.slug, ())) for entry in ordered}
     everything = list(keys.values())
     single_key = fingerprint("corpus-single", engine_version(), config_key, everything) if all(everything) else ""
     files: list[CorpusFile] | None = None
@@ -84,7 +87,7 @@ def _single(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
         sha, size = previous.files[SINGLE]
         yield Reused(name, group, paths, facts=_facts(record_keys, [known[k] for k in record_keys]))
         return [CorpusFile(SINGLE, size, sha, slugs)]
-    lines = [record_line(entry, site.config, site.store) for entry in ordered]
+    lines = [record_line(entry, site.config, site.store, site.backlinks.get(entry.paper.slug, ())) for entry in ordered]
     data = b"".join(lines)
     yield Made(name, group, [OutputFile(SINGLE, data)], facts=_facts(record_keys, [len(line) for line in lines]))
     return [CorpusFile(SINGLE, len(data), hashlib.sha256(data).hexdigest(), slugs)]
@@ -105,7 +108,8 @@ def _shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
         key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
         paths = previous.group(name, key) if previous is not None else None
         plan.append((issue, entries, record_keys, name, key, paths if paths and all(k in known for k in record_keys) else None))
-    jobs = [ShardJob(entries, site.config, site.store.folder if site.store else None)
+    jobs = [ShardJob(entries, tuple(site.backlinks.get(e.paper.slug, ()) for e in entries), site.config,
+                     site.store.folder if site.store else None)
             for _, entries, _, _, _, paths in plan if paths is None]
     made = run_ordered(executor, make_shard, jobs, 1, ahead=2 * workers)
     files: list[CorpusFile] = []

@@ -12,6 +12,7 @@ from .fields import FINDINGS, STATUSES, paper_record
 from .jsonfile import dumps
 from .licenses import SPDX_IDS
 from .model import OutputFile
+from .relations import INVERSE_KEYS
 from .schema import resolve_vocabularies
 from .urls import site_url
 
@@ -69,6 +70,7 @@ def metadata_properties(config: Config) -> dict[str, Any]:
         "finding": {"enum": [*FINDINGS, None]},
         **{name: _front(name, config) for name in ("subject_models", "relations", "ai_involvement",
                                                     "reproducibility", "claims")},
+        "linked_from": _closed({key: {"type": "array", "items": STRING} for key in INVERSE_KEYS.values()}),
         "doi": NULLABLE_STRING, "arxiv": NULLABLE_STRING,
         "versions": {"type": "array", "minItems": 1, "items": version},
         "journal": journal, "citation": STRING, "urls": urls, "sha256": HEX64,

@@ -79,7 +79,7 @@ def paper_outputs(job: PaperJob) -> list[OutputFile]:
                 Store(job.store) if job.store else None)
     entry = site.full(job.entry)
     files = list(paper_pages(site, job.templates, cached_environment(job.templates, job.templates_key), entry))
-    files.append(paper_json_file(entry, job.config))
+    files.append(paper_json_file(entry, job.config, job.backlinks))
     files += cite_files(entry.paper, job.config)
     files += paper_files(entry)
     return files

@@ -11,6 +11,7 @@ from .cite import formatted_citation, volume_and_issue
 from .config import Config
 from .jsonfile import dumps
 from .model import Author, OutputFile, Paper
+from .relations import Backlink, inverse_lists
 from .urls import paper_dir, site_url
 
 SCHEMA_VERSION = 1
@@ -57,8 +58,9 @@ def versions(entry: PublishedPaper, config: Config) -> list[dict[str, Any]]:
     return found
 
 
-def metadata(entry: PublishedPaper, config: Config) -> dict[str, Any]:
-    """What every machine-readable view of a paper says about it (no body text)."""
+def metadata(entry: PublishedPaper, config: Config, backlinks: tuple[Backlink, ...]) -> dict[str, Any]:
+    """What every machine-readable view of a paper says about it (no body text); `backlinks` are
+    the papers that relate to or cite it (`Site.backlinks`)."""
     paper, meta = entry.paper, entry.paper.meta
     volume, issue = volume_and_issue(paper.date)
     return {
@@ -69,6 +71,7 @@ def metadata(entry: PublishedPaper, config: Config) -> dict[str, Any]:
         "abstract": paper.abstract, "abstract_text": entry.body.abstract_text,
         "keywords": list(paper.keywords), "methods": list(paper.methods), "finding": paper.finding or None,
         "subject_models": meta.get("subject_models", []), "relations": meta.get("relations", {}),
+        "linked_from": inverse_lists(backlinks),
         "ai_involvement": meta.get("ai_involvement", {}), "reproducibility": meta.get("reproducibility", {}),
         "claims": meta.get("claims", []), "doi": paper.doi or None, "arxiv": paper.arxiv or None,
         "versions": versions(entry, config),
@@ -78,10 +81,10 @@ def metadata(entry: PublishedPaper, config: Config) -> dict[str, Any]:
     }
 
 
-def full_record(entry: PublishedPaper, config: Config) -> dict[str, Any]:
+def full_record(entry: PublishedPaper, config: Config, backlinks: tuple[Backlink, ...]) -> dict[str, Any]:
     """Metadata plus the whole text: the Markdown source and the plain text (null once withdrawn)."""
     keep = has_text(entry.paper)
-    return {**metadata(entry, config), "schema_version": SCHEMA_VERSION,
+    return {**metadata(entry, config, backlinks), "schema_version": SCHEMA_VERSION,
             "markdown": entry.paper.source.source if keep else None,
             "text": entry.body.text if keep else None,
             "references": [{"id": ident, "text": text} for (ident, _), text in zip(entry.body.references,
@@ -90,15 +93,15 @@ def full_record(entry: PublishedPaper, config: Config) -> dict[str, Any]:
             "cites": sorted({slug for slug, _ in entry.body.mirror_citations}) if keep else []}
 
 
-def paper_json(entry: PublishedPaper, config: Config) -> dict[str, Any]:
+def paper_json(entry: PublishedPaper, config: Config, backlinks: tuple[Backlink, ...]) -> dict[str, Any]:
     """`paper.json`: the full record, without the Markdown (it is beside it as `paper.md`), with headings."""
-    record = full_record(entry, config)
+    record = full_record(entry, config, backlinks)
     del record["markdown"]
     keep = has_text(entry.paper)
     record["headings"] = [{"level": h.level, "text": h.text, "id": h.id} for h in entry.body.headings] if keep else []
     return record
 
 
-def paper_json_file(entry: PublishedPaper, config: Config) -> OutputFile:
+def paper_json_file(entry: PublishedPaper, config: Config, backlinks: tuple[Backlink, ...]) -> OutputFile:
     """`paper.json` of a complete entry (`Site.full`)."""
-    return OutputFile(paper_dir(entry.paper.slug) + "paper.json", dumps(paper_json(entry, config)))
+    return OutputFile(paper_dir(entry.paper.slug) + "paper.json", dumps(paper_json(entry, config, backlinks)))

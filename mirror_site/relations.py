@@ -19,6 +19,11 @@ INVERSE = {
     "replicates": "Replicated by", "fails_to_replicate": "Failed replications", "extends": "Extended by",
     "contradicts": "Contradicted by", "uses_method_of": "Method used by", "cites": "Cited by",
 }
+#: The inverse lists as machine-readable keys (`paper.json`, the corpus).
+INVERSE_KEYS = {
+    "replicates": "replicated_by", "fails_to_replicate": "failed_replications", "extends": "extended_by",
+    "contradicts": "contradicted_by", "uses_method_of": "method_used_by", "cites": "cited_by",
+}
 
 
 def mirror_slug(target: str) -> str:
@@ -53,3 +58,8 @@ def backlinks(entries: Iterable[tuple[Paper, RenderedBody]]) -> dict[str, tuple[
             if slug != paper.slug:
                 found[slug].add(Backlink(kind, paper.slug))
     return {slug: tuple(sorted(links, key=lambda b: (b.kind, b.slug))) for slug, links in found.items()}
+
+
+def inverse_lists(links: tuple[Backlink, ...]) -> dict[str, list[str]]:
+    """Every inverse list under its key, empty ones included (records keep the same columns)."""
+    return {key: sorted(link.slug for link in links if link.kind == kind) for kind, key in INVERSE_KEYS.items()}

@@ -5,6 +5,7 @@ tombstone, supplements."""
 from __future__ import annotations
 
 import datetime
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -122,6 +123,38 @@ def test_relations_and_backlinks(built: Path) -> None:
     replication = page(built, "papers/replication/index.html")
     assert "<dt>Replicates</dt>" in replication and 'href="https://arxiv.org/abs/2301.05217"' in replication
     assert 'data-slug="base-result" data-form="paren">Agent Base, 2026</a>' in replication
+
+
+def test_inverse_lists_in_paper_json_and_corpus(built: Path) -> None:
+    expected = {"replicated_by": ["replication"], "failed_replications": ["failed-replication"],
+                "extended_by": ["replication"], "contradicted_by": ["failed-replication"],
+                "method_used_by": ["replication"], "cited_by": ["failed-replication", "replication"]}
+    site = built / "site"
+    assert json.loads(page(built, "papers/base-result/paper.json"))["linked_from"] == expected
+    index = {p["slug"]: p for p in json.loads(page(built, "corpus/index.json"))["papers"]}
+    assert index["base-result"]["linked_from"] == expected
+    assert index["retracted-one"]["linked_from"]["cited_by"] == ["cites-retracted-a", "cites-retracted-b"]
+    records = {r["slug"]: r for r in map(json.loads, (site / "corpus/papers.jsonl").read_text().splitlines())}
+    assert records["base-result"]["linked_from"] == expected
+    assert records["replication"]["linked_from"] == dict.fromkeys(expected, [])
+
+
+def test_a_new_citer_updates_the_cited_record_in_an_incremental_build(tmp_path: Path) -> None:
+    """The record of a paper depends on who cites it: a cached build must not reuse the old shard."""
+    files: dict[str, str | bytes] = {
+        "papers/cited/paper.md": paper_text(front("Cited", date="2026-01-15")),
+        "papers/other/paper.md": paper_text(front("Other", date="2026-03-15")),
+    }
+    root = write_journal(tmp_path / "j", files)
+    with (root / "mirror.toml").open("a") as toml:
+        toml.write("corpus_shard_bytes = 100\n")  # one gzip shard per issue
+    assert run(root, jobs=1).exit_code == EXIT_OK
+    write_journal(root, {"papers/citer/paper.md": paper_text(front("Citer", date="2026-03-20"),
+                                                             "# C\n\nAs [@mirror:cited] found.\n")})
+    assert run(root, jobs=1).exit_code == EXIT_OK
+    shard = gzip.decompress((root / "site/corpus/papers-2026-01.jsonl.gz").read_bytes())
+    assert json.loads(shard)["linked_from"]["cited_by"] == ["citer"]
+    assert json.loads(page(root, "papers/cited/paper.json"))["linked_from"]["cited_by"] == ["citer"]
 
 
 def test_three_versions(built: Path) -> None:
