@@ -125,8 +125,8 @@ def changes(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
 
 def description_files(site: Site, files: tuple[CorpusFile, ...]) -> Iterator[OutputFile]:
     """`index.json`, `changes.json` and `croissant.json`, which describe the record files."""
-    yield OutputFile(INDEX, dumps(index(site, files)))
-    yield OutputFile(CHANGES, dumps(changes(site, files)))
+    yield OutputFile(INDEX, dumps(index(site, files), rows="papers"))
+    yield OutputFile(CHANGES, dumps(changes(site, files), rows="events"))
     yield OutputFile(CROISSANT, dumps(croissant(site, [f.describe(site.config.base_url) for f in files])))
 
 

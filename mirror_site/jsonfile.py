@@ -6,12 +6,33 @@ import json
 from typing import Any
 
 
-def dumps(value: Any) -> bytes:
-    """A JSON document: sorted keys, no NaN or Infinity, UTF-8, one space indent, trailing newline."""
-    return (json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=1) + "\n").encode("utf-8")
+def _compact(value: Any) -> str:
+    # Without `indent`, the json module encodes in C: ten times faster on the journal-wide files.
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def dumps(value: dict[str, Any] | list[Any], rows: str = "") -> bytes:
+    """A JSON document: sorted keys, no NaN or Infinity, UTF-8, one space indent, trailing newline.
+
+    `rows` names a top-level list written one compact item per line instead (the papers of the
+    corpus index, its events): as easy to scan and to diff, and fast to write at 100,000 papers."""
+    if not rows or not isinstance(value, dict) or not value:
+        return (_indented(value) + "\n").encode("utf-8")
+    members = []
+    for key in sorted(value):
+        if key == rows:
+            items = ",\n".join("  " + _compact(item) for item in value[key])
+            encoded = "[\n" + items + "\n ]" if items else "[]"
+        else:  # as `json.dumps(indent=1)` writes it one level down (encoded strings hold no newline)
+            encoded = _indented(value[key]).replace("\n", "\n ")
+        members.append(f" {json.dumps(key, ensure_ascii=False)}: {encoded}")
+    return ("{\n" + ",\n".join(members) + "\n}\n").encode("utf-8")
+
+
+def _indented(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=1)
 
 
 def dumps_line(value: Any) -> bytes:
     """One JSON Lines record: as `dumps`, but compact and on one line (JSON escapes every newline)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return (text + "\n").encode("utf-8")
+    return (_compact(value) + "\n").encode("utf-8")

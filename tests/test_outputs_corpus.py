@@ -57,6 +57,25 @@ def test_index_lists_exactly_the_published_papers(site: Path) -> None:
                                "sha256": hashlib.sha256((site / "corpus/papers.jsonl").read_bytes()).hexdigest()}]
 
 
+def test_index_and_changes_hold_one_paper_or_event_per_line(site: Path) -> None:
+    """The journal-wide lists are written one compact item a line (fast to write, easy to diff)."""
+    for name, rows in (("index.json", "papers"), ("changes.json", "events")):
+        lines = (site / "corpus" / name).read_text(encoding="utf-8").splitlines()
+        items = _json(site / "corpus" / name)[rows]
+        start = lines.index(f' "{rows}": [')
+        assert len(items) > 1 and [json.loads(line.strip().rstrip(",")) for line in lines[start + 1:start + 1 + len(items)]] == items
+        assert lines[start + 1 + len(items)].rstrip(",") == " ]" and lines[0] == "{" and lines[-1] == "}"
+
+
+def test_jsonfile_rows_layout_is_the_indented_document_elsewhere() -> None:
+    from mirror_site.jsonfile import dumps
+    value = {"b": {"x": [1, {"y": "a\nb"}], "z": {}}, "a": 't"\u0000', "c": [], "papers": [{"k": 1, "j": [1]}, {"é": "ü"}]}
+    assert json.loads(dumps(value, rows="papers")) == value
+    without = {k: v for k, v in value.items() if k != "papers"}
+    assert dumps(without, rows="papers") == dumps(without)
+    assert dumps({"papers": []}, rows="papers") == b'{\n "papers": []\n}\n'
+
+
 def test_held_back_and_draft_papers_appear_nowhere(site: Path) -> None:
     for path, data in tree(site).items():
         for slug, title in HIDDEN.items():
