@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -46,6 +47,29 @@ def test_two_builds_are_byte_identical_whatever_the_environment(tmp_path: Path) 
         outputs.append(tree(root / "site"))
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 5
+
+
+def test_build_exempts_papers_from_cycle_collection_only_while_it_runs(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The papers' metadata is frozen for the garbage collector while outputs are made (speed), and
+    handed back afterwards, also when the build fails: a long-running `mirror serve` must not leak."""
+    import mirror_site.write as write
+
+    frozen: list[int] = []
+    real_publish = write.publish
+
+    def spy(*args: object, **kwargs: object) -> int:
+        frozen.append(gc.get_freeze_count())
+        return real_publish(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("mirror_site.build.publish", spy)
+    assert run(journal, jobs=1).exit_code in (EXIT_OK, EXIT_HELD_BACK)
+    assert frozen and frozen[0] > 1000 and gc.get_freeze_count() == 0
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise write.WriteFailed("disk gone")
+
+    monkeypatch.setattr("mirror_site.build.publish", broken)
+    assert run(journal, jobs=1).exit_code == EXIT_FAILED and gc.get_freeze_count() == 0
 
 
 def test_bad_paper_is_held_back_and_the_rest_published(journal: Path) -> None:
