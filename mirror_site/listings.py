@@ -29,6 +29,7 @@ class Listing:
     papers: tuple[PublishedPaper, ...]  #: newest first
     group: str  #: which index it belongs to: archive, topics, models, methods, findings, authors
     label: str  #: the term as shown in its group's index
+    about: str = ""  #: a line under the title: for an AI author, the models it was on its papers
 
 
 GROUPS = {
@@ -77,8 +78,16 @@ def listings(site: Site) -> list[Listing]:
             title = f"Volume {year}" + (f", issue {int(month)} ({MONTHS[int(month) - 1]} {year})" if month else f" ({year})")
         else:
             title = {"findings": f"Finding: {name.replace('-', ' ')}", "authors": name}.get(group, f"{GROUPS[group][0]}: {name}")
-        result.append(Listing(f"{group}/{key}/", title, f"{title} — papers in {site.config.title}", tuple(papers), group, name))
+        about = _about_author(key, papers) if group == "authors" else ""
+        result.append(Listing(f"{group}/{key}/", title, f"{title} — papers in {site.config.title}", tuple(papers), group, name,
+                              about))
     return result
+
+
+def _about_author(key: str, papers: list[PublishedPaper]) -> str:
+    """An AI author's line: which models it was, as its papers state them (none for a human)."""
+    models = sorted({a.model for e in papers for a in e.paper.authors if slugify(a.name) == key and a.kind == "ai" and a.model})
+    return f"An AI system; on these papers it was {', '.join(models)}." if models else ""
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def listing_groups(site: Site, templates: Path, key: str, found: list[Listing],
         for page in paginate(listing.folder, listing.papers):
             name = "listing:" + page.path
             members = [entry.key for entry in page.papers]
-            group = fingerprint("listing-page", common, listing.folder, listing.title, listing.description, page.number,
+            group = fingerprint("listing-page", common, listing.folder, listing.title, listing.description, listing.about, page.number,
                                 page.numbers, members) if all(members) else ""
             yield _decide(name, group, previous) or Made(name, group, _listing_page(env, templates, site, listing, page))
         name = "feeds:" + listing.folder

@@ -89,7 +89,7 @@ def listing_page(env: jinja2.Environment, templates: Path, site: Site, listing: 
     """One page of a listing."""
     return OutputFile(page.path, render_template(
         env, "listing.html", templates, site=site_view(site.config), title=listing.title, description=listing.description,
-        folder=site.config.base_path + listing.folder, number=page.number, numbers=page.numbers,
+        folder=site.config.base_path + listing.folder, number=page.number, numbers=page.numbers, about=listing.about,
         papers=[summary_view(e.paper, site.config) for e in page.papers]))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -19,13 +20,25 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 
 
 def require_browser() -> None:
-    """Skip (with the reason) where the project's set-up has not installed the browser tools."""
+    """Skip (with the reason) where the project's set-up has not installed the browser tools (`missing_tool`)."""
+    missing = ""
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian chromium is not installed (scripts/install-test-tools.sh installs it)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        pytest.skip("playwright is not installed (scripts/install-test-tools.sh installs it)")
+        missing = "Debian chromium is not installed (scripts/install-test-tools.sh installs it)"
+    else:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            missing = "playwright is not installed (scripts/install-test-tools.sh installs it)"
+    if missing:
+        missing_tool(missing)
+
+
+def missing_tool(reason: str) -> None:
+    """Skip a test whose tool is not installed here; fail it in CI (`CI` set), where the project's
+    set-up installs every tool: a broken install must not turn the tests silently green."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 class _Quiet(SimpleHTTPRequestHandler):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import AXE, CHROMIUM, CHROMIUM_ARGS, require_browser, serve
+from browser import AXE, CHROMIUM, CHROMIUM_ARGS, missing_tool, require_browser, serve
 from conftest import run
 
 JOURNAL = Path(__file__).parent / "fixtures" / "browser-journal"
@@ -89,7 +89,7 @@ def test_no_horizontal_scroll_on_a_phone(site: Path, browser: Any) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations(site: Path, browser: Any, scheme: str) -> None:
     if not AXE.exists():
-        pytest.skip("axe-core is not installed (scripts/install-test-tools.sh installs it)")
+        missing_tool("axe-core is not installed (scripts/install-test-tools.sh installs it)")
     with serve(site) as base:
         for path in ("/papers/scholarly-page/", "/", "/404.html"):
             context, page, _ = open_page(browser, base + path, 1280, scheme)

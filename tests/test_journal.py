@@ -200,6 +200,7 @@ def test_withdrawn_paper_is_a_tombstone(built: Path) -> None:
 def test_supplements_published_with_sizes_and_nothing_unlisted(built: Path) -> None:
     html = page(built, "papers/with-supplements/index.html")
     assert 'href="/papers/with-supplements/code/run.py">code/run.py</a> — The experiment' in html
+    assert '— The experiment <span class="size">(12 Bytes)</span>' in html  # print('hi')\n
     assert (built / "site/papers/with-supplements/data/results.json").read_text() == '{"accuracy": 0.93}\n'
     assert not any(b"SECRET_UNLISTED" in data for data in tree(built / "site").values())
 
@@ -273,6 +274,7 @@ def test_listings_and_their_feeds(built: Path) -> None:
     assert (site / "archive/2026/01/index.html").is_file()
     author = page(built, "authors/agent-base/index.html")
     assert 'href="/papers/base-result/"' in author
+    assert '<p class="listing-about">An AI system; on these papers it was agent-model-1.</p>' in author
     topics = page(built, "findings/index.html")
     assert 'href="/findings/failed-replication/"' in topics
     retracted = page(built, "authors/agent-retracted/index.html")

@@ -98,6 +98,27 @@ def test_json_feed_passes_a_json_feed_1_1_schema(site: Path) -> None:
         e.findtext(f"{ATOM}id") for e in etree.parse(str(site / "feed.atom")).getroot().findall(f"{ATOM}entry")]
 
 
+def test_every_listing_feed_passes_the_same_validators(site: Path) -> None:
+    """Each topic, model, method, finding, author and archive listing has its three feeds: the
+    Atom grammar (jing), the JSON Feed schema and the RSS rules hold for every one of them."""
+    atoms = sorted(p for p in site.rglob("feed.atom") if p.parent != site)
+    assert len(atoms) > 10 and {p.relative_to(site).parts[0] for p in atoms} >= {
+        "topics", "models", "methods", "findings", "authors", "archive"}
+    result = run_tool(tool("jing"), "-c", FIXTURES / "atom.rnc", *atoms)
+    assert result.returncode == 0, result.stdout + result.stderr
+    jsons = [p.with_name("feed.json") for p in atoms]
+    result = run_tool(tool("check-jsonschema"), "--schemafile", FIXTURES / "jsonfeed-1.1.schema.json", *jsons)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for atom in atoms:
+        folder = atom.parent.relative_to(site).as_posix() + "/"
+        feed = json.loads(atom.with_name("feed.json").read_text(encoding="utf-8"))
+        assert feed["feed_url"] == BASE_URL + folder + "feed.json" and feed["home_page_url"] == BASE_URL + folder
+        channel = etree.parse(str(atom.with_name("feed.xml"))).getroot().find("channel")
+        assert channel is not None and channel.findtext("link") == BASE_URL + folder
+        assert all((channel.findtext(k) or "").strip() for k in ("title", "description"))
+        assert [i.findtext("guid") for i in channel.findall("item")] == [item["id"] for item in feed["items"]]
+
+
 def test_json_feed_schema_rejects_what_the_spec_forbids(tmp_path: Path) -> None:
     bad = tmp_path / "feed.json"
     bad.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "x",

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PNG_3x2, paper_text, write_journal
+from conftest import GOOD_FRONT, PNG_3x2, paper_text, write_journal
 
 from mirror_site.config import Config
 from mirror_site.load import load_paper
@@ -122,3 +122,25 @@ def test_abstract_is_rendered_inline_and_escaped(tmp_path: Path) -> None:
     body = render_body(paper, RenderOptions())
     assert body.abstract_html.startswith("We <em>probe</em>") and "<b>" not in body.abstract_html
     assert "href" not in body.abstract_html
+
+
+def test_bibtex_duplicate_keys_and_malformed_entries_name_their_bib_line(tmp_path: Path) -> None:
+    bib = ("@article{a, title = {A}, author = {X, Y}, year = 2020}\n"
+           "@article{a, title = {Again}, author = {X, Y}, year = 2021}\n"
+           "\n"
+           "@article{broken, title = {No closing brace}\n")
+    body = render(tmp_path, "# S\n\nAs [@a] found.\n", {"papers/p/references.bib": bib})
+    found = {(d.code, d.path, d.line) for d in body.diagnostics}
+    assert ("bib-duplicate-key", "papers/p/references.bib", 2) in found
+    assert any(code == "bib-syntax" and path == "papers/p/references.bib" and line == 4 for code, path, line in found), found
+
+
+def test_orcid_with_a_wrong_check_digit_is_an_error_on_its_line(tmp_path: Path) -> None:
+    front = GOOD_FRONT.replace('    model: "agent-model-1"\n', '    model: "agent-model-1"\n    orcid: "0000-0002-1825-0098"\n')
+    root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text(front)})
+    source = load_paper(root / "papers/p", root, Config())
+    paper, problems = validate_paper(source, Config())  # type: ignore[arg-type]
+    assert [(d.line, d.level) for d in problems if "orcid" in (d.code + d.message).lower()] == [(7, "error")]  # line 1 is `---`
+    good = GOOD_FRONT.replace('    model: "agent-model-1"\n', '    model: "agent-model-1"\n    orcid: "0000-0002-1825-0097"\n')
+    write_journal(root, {"papers/p/paper.md": paper_text(good)})
+    assert validate_paper(load_paper(root / "papers/p", root, Config()), Config())[1] == []  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import AXE, CHROMIUM, CHROMIUM_ARGS, require_browser, serve
+from browser import AXE, CHROMIUM, CHROMIUM_ARGS, missing_tool, require_browser, serve
 from conftest import paper_text, run, tree, write_journal
 
 from mirror_site import search
@@ -292,7 +292,7 @@ def test_no_horizontal_scroll_on_a_phone(served: Path, browser: Any) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_the_search_page(served: Path, browser: Any, scheme: str) -> None:
     if not AXE.exists():
-        pytest.skip("axe-core is not installed (scripts/install-test-tools.sh installs it)")
+        missing_tool("axe-core is not installed (scripts/install-test-tools.sh installs it)")
     with serve(served) as host:
         context, page, errors, _ = open_search(browser, f"{host}{BASE}search/?q=model", scheme)
         page.wait_for_function("document.querySelectorAll('#search-results li').length >= 2")

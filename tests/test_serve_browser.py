@@ -3,21 +3,20 @@ itself after an edit, shows the overlay when the paper breaks and loses it when 
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 
 import pytest
+from browser import require_browser
 from conftest import paper_text, write_journal
 from test_serve import BROKEN_FRONT, serving
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
-                       reason=f"{CHROMIUM} is missing: apt-get install chromium (scripts/install-test-tools.sh)"),
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="the playwright package is missing: pip install playwright (no `playwright install`)"),
-]
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    require_browser()  # skipped without chromium and playwright, failed in CI
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 15_000
