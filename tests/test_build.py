@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -233,13 +234,17 @@ def test_sigkill_midway_leaves_previous_site_and_next_build_cleans_up(tmp_path: 
         return any(journal.glob(".site.staging-*/papers"))
 
     killed_midway = 0
-    # Kill while rendering (early), then the moment the new site is being written (bounded wait).
-    for moment in ("early", "writing", "writing"):
+    # Kill while rendering (early), the moment the new site is being written (bounded wait), then
+    # at random moments of a build (seeded, so that CI is repeatable; a build here takes seconds).
+    pick = random.Random(53)
+    for moment in ("early", "writing", "writing", *(f"{pick.uniform(0.1, 3.0):.3f}" for _ in range(4))):
         process = subprocess.Popen(command(journal), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
         deadline = time.monotonic() + 120
         if moment == "early":
             time.sleep(0.05)
+        elif moment != "writing":
+            time.sleep(float(moment))
         while moment == "writing" and not staging_started() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
         os.killpg(process.pid, signal.SIGKILL)

@@ -78,3 +78,37 @@ def test_base_url_with_a_path_prefixes_every_internal_link(tmp_path: Path) -> No
     assert 'href="/sub/path/papers/good/"' in home and 'href="/sub/path/assets/style.css"' in home
     page = (tmp_path / "site/papers/good/index.html").read_text()
     assert '<link rel="canonical" href="https://x.org/sub/path/papers/good/">' in page
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run `mirror ARGS` with stdout and stderr on a pseudo-terminal; what it printed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "mirror_site", *args], stdin=subprocess.DEVNULL, stdout=follower,
+                               stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_terminal_gets_colour_and_progress_unless_no_color(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"papers/p{i:02d}/paper.md": paper_text() for i in range(60)}
+    files["papers/bad/paper.md"] = paper_text(GOOD_FRONT.replace("kind: ai", "kind: robot"))
+    root = write_journal(tmp_path / "j", files)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    shown = _on_a_terminal(["--root", str(root), "build", "--jobs", "1"], env)
+    assert "\x1b[" in shown and "papers/bad/paper.md:5:" in shown
+    assert "\rrendering 25/61 papers" in shown and "\rrendering 61/61 papers" in shown
+    plain = _on_a_terminal(["--root", str(root), "check"], {**env, "NO_COLOR": "1"})
+    assert "papers/bad/paper.md:5:" in plain and "\x1b[" not in plain

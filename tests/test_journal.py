@@ -137,6 +137,10 @@ def test_inverse_lists_in_paper_json_and_corpus(built: Path) -> None:
     records = {r["slug"]: r for r in map(json.loads, (site / "corpus/papers.jsonl").read_text().splitlines())}
     assert records["base-result"]["linked_from"] == expected
     assert records["replication"]["linked_from"] == dict.fromkeys(expected, [])
+    # Retracted and withdrawn papers are flagged; a withdrawn one keeps its record but not its text.
+    assert index["retracted-one"]["status"] == "retracted" and index["taken-down"]["status"] == "withdrawn"
+    assert records["taken-down"]["retraction"]["reason"].startswith("Withdrawn at the authors' request")
+    assert records["taken-down"]["markdown"] is None and records["taken-down"]["text"] is None
 
 
 def test_a_new_citer_updates_the_cited_record_in_an_incremental_build(tmp_path: Path) -> None:

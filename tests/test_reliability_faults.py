@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -209,13 +210,17 @@ def test_row_53_ctrl_c_midway_keeps_the_previous_site_and_next_build_cleans_up(t
     before, after = tree(out), tree(reference / "site")
     write_journal(root, changed)
     interrupted = 0
-    for moment in ("rendering", "writing", "writing"):
+    pick = random.Random(53)  # and at random moments (seeded: CI repeats them)
+    for moment in ("rendering", "writing", "writing", *(f"{pick.uniform(0.2, 4.0):.3f}" for _ in range(3))):
         process = subprocess.Popen(command(root), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)
         deadline = time.monotonic() + 120
         if moment == "rendering":
             shutil.rmtree(root / CACHE_DIR, ignore_errors=True)  # every paper is rendered again, not only the changed one
             time.sleep(1.5)  # past the imports (a second or less), into loading and rendering
+        elif moment != "writing":
+            shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+            time.sleep(float(moment))
         while (moment == "writing" and not any(root.glob(".site.staging-*/papers")) and process.poll() is None
                and time.monotonic() < deadline):
             time.sleep(0.002)
