@@ -222,6 +222,16 @@ def test_relation_to_unknown_paper_holds_back_and_to_held_paper_warns(tmp_path: 
     assert ("papers/dangling/paper.md", 10, "mirror-link-unknown", "error") in found
 
 
+def test_citing_an_unknown_mirror_paper_is_an_error_on_its_line(tmp_path: Path) -> None:
+    root = write_journal(tmp_path / "j", {
+        "papers/good/paper.md": paper_text(front("Good")),
+        "papers/citer/paper.md": paper_text(front("Citer"), "# C\n\nText.\n\nAs [@mirror:no-such-paper] showed.\n"),
+    })
+    result = run(root, jobs=1)
+    assert result.published == ("good",) and result.held_back == ("citer",)
+    assert [(d.path, d.line, d.code) for d in result.diagnostics] == [("papers/citer/paper.md", 14, "mirror-link-unknown")]
+
+
 def test_freeze_refuses_to_overwrite(tmp_path: Path) -> None:
     root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text(front("P"))})
     assert freeze(root / "papers/p", "typo", "x", datetime.date(2026, 1, 2)) == ""

@@ -144,3 +144,27 @@ def test_orcid_with_a_wrong_check_digit_is_an_error_on_its_line(tmp_path: Path) 
     good = GOOD_FRONT.replace('    model: "agent-model-1"\n', '    model: "agent-model-1"\n    orcid: "0000-0002-1825-0097"\n')
     write_journal(root, {"papers/p/paper.md": paper_text(good)})
     assert validate_paper(load_paper(root / "papers/p", root, Config()), Config())[1] == []  # type: ignore[arg-type]
+
+
+def test_math_in_the_abstract_and_a_figure_caption_is_mathml(tmp_path: Path) -> None:
+    front = GOOD_FRONT.replace('abstract: "We probe something and find it."', 'abstract: "The loss falls as $x^2$."')
+    root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text(front, "# S\n\n![Accuracy against $\\alpha$](f.png)\n"),
+                                          "papers/p/f.png": PNG_3x2})
+    paper, problems = validate_paper(load_paper(root / "papers/p", root, Config()), Config())  # type: ignore[arg-type]
+    assert paper is not None, problems
+    body = render_body(paper, RenderOptions())
+    assert "<math" in body.abstract_html and '<annotation encoding="application/x-tex">x^2</annotation>' in body.abstract_html
+    caption = body.html[body.html.index("<figcaption"):body.html.index("</figcaption>")]
+    assert "<math" in caption and "<mi>α</mi>" in caption, caption
+
+
+def test_a_named_bibliography_file_is_used(tmp_path: Path) -> None:
+    front = GOOD_FRONT + 'bibliography: "refs/cited.bib"\n'
+    bib = "@article{smith2020, title = {A Title}, author = {Smith, Jane}, journal = {J}, year = 2020}\n"
+    root = write_journal(tmp_path / "j", {"papers/p/paper.md": paper_text(front, "# S\n\nAs [@smith2020] found.\n"),
+                                          "papers/p/refs/cited.bib": bib,
+                                          "papers/p/references.bib": "@misc{other, title = {Unused}}\n"})
+    paper, problems = validate_paper(load_paper(root / "papers/p", root, Config()), Config())  # type: ignore[arg-type]
+    assert paper is not None, problems
+    body = render_body(paper, RenderOptions())
+    assert body.diagnostics == () and len(body.references) == 1 and "A Title" in body.references[0][1]
