@@ -59,6 +59,8 @@ class RenderState:
     fixed: tuple[int, int] | None = None  #: where every problem is, when rendering the abstract
     line_map: Sequence[int] | None = None  #: source lines of the block being rendered
     link_depth: int = 0  #: >0 while rendering a link's text (citations there are not linked again)
+    #: Put before every id, when several renders share one page (the reports on a paper's reviews page).
+    id_prefix: str = ""
 
     def where(self, token_map: Sequence[int] | None = None, needle: str = "") -> tuple[int, int]:
         """File line and column of a construct: markdown-it maps tokens to block lines only, so the
@@ -83,6 +85,7 @@ class RenderState:
         self.problems.append(make(self.path, line, col, code, message, hint))
 
     def unique_id(self, wanted: str) -> str:
+        wanted = self.id_prefix + wanted
         candidate, n = wanted, 1
         while candidate in self.ids:
             n += 1

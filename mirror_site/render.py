@@ -48,19 +48,24 @@ def _timed_out(path: str, line: int, limits: Limits) -> Diagnostic:
                  "raise `limits.max_render_seconds` only if the paper really needs it")
 
 
-def render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits) -> tuple[str, list[Diagnostic]]:
-    """Markdown that is not a paper body (a review report): same dialect, no bibliography."""
+def render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits,
+                    id_prefix: str = "") -> tuple[str, list[Diagnostic]]:
+    """Markdown that is not a paper body (a review report): same dialect, no bibliography; every id
+    it makes (sections, footnotes, figures) starts with `id_prefix`."""
     try:
         with time_limit(limits.max_render_seconds):
-            return _render_markdown(text, path, first_line, folder, limits)
+            return _render_markdown(text, path, first_line, folder, limits, id_prefix)
     except RenderTimeout:
         return "", [_timed_out(path, first_line, limits)]
 
 
-def _render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits) -> tuple[str, list[Diagnostic]]:
-    state = RenderState(path, first_line, folder, limits, {}, lines=text.split("\n"))
+def _render_markdown(text: str, path: str, first_line: int, folder: Path, limits: Limits,
+                     id_prefix: str) -> tuple[str, list[Diagnostic]]:
+    state = RenderState(path, first_line, folder, limits, {}, lines=text.split("\n"), id_prefix=id_prefix)
+    # `docId` is how the footnote plugin prefixes its ids: `fn-<docId>-1`.
+    env = {"mirror": state, "docId": id_prefix.rstrip("-")} if id_prefix else {"mirror": state}
     try:
-        html = _PARSER.render(text, {"mirror": state})
+        html = _PARSER.render(text, env)
     except RecursionError:
         return "", [error(path, first_line, 1, "render-failed", "the Markdown is nested too deeply to render",
                           "reduce the nesting of lists or quotes")]

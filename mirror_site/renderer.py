@@ -234,14 +234,15 @@ class Renderer(RendererHTML):
     # --- footnotes as sidenotes
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         number = int(tokens[idx].meta["id"]) + 1
+        name = f"-{env['docId']}-{number}" if env.get("docId") else str(number)  # as the plugin names the note
         sub = tokens[idx].meta.get("subId", 0)
-        ref_id = f"fnref{number}" + (f":{sub}" if sub else "")
+        ref_id = f"fnref{name}" + (f":{sub}" if sub else "")
         if "sidenotes" not in env:  # a reference inside a footnote's text, met while the sidenotes are made:
-            return f'<sup class="footnote-ref"><a href="#fn{number}">{number}</a></sup>'  # no id twice, no nesting
+            return f'<sup class="footnote-ref"><a href="#fn{name}">{number}</a></sup>'  # no id twice, no nesting
         # The copy beside the text is hidden from assistive technology (the list at the end is the
         # accessible one), so its links must not take keyboard focus either.
         note = env["sidenotes"].get(number - 1, "").replace("<a ", '<a tabindex="-1" ')
-        return (f'<sup class="footnote-ref"><a href="#fn{number}" id="{ref_id}">{number}</a></sup>'
+        return (f'<sup class="footnote-ref"><a href="#fn{name}" id="{ref_id}">{number}</a></sup>'
                 f'<span class="sidenote" aria-hidden="true"><span class="sidenote-number">{number}</span> {note}</span>')
 
     # --- images and figures

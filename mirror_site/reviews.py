@@ -86,7 +86,8 @@ def _load(raw: bytes, path: str, name: str, source: SourcePaper, config: Config)
         checker.error(("reviewer",), "author-model", "an AI reviewer needs `model`", "add `model:` under `reviewer:`")
     if data is INVALID or any(p.level == "error" for p in checker.problems):
         return None, checker.problems
-    html, problems = render_markdown(split.body, path, split.body_line, source.folder, config.limits)
+    # The reviews page shows every report: ids are prefixed by the report's name so that none repeats.
+    html, problems = render_markdown(split.body, path, split.body_line, source.folder, config.limits, f"review-{name}-")
     problems = checker.problems + problems
     if any(p.level == "error" for p in problems):
         return None, problems
