@@ -53,8 +53,12 @@ def listings(site: Site) -> list[Listing]:
     groups: dict[tuple[str, str], list[PublishedPaper]] = defaultdict(list)
     members: set[tuple[str, str, str]] = set()  # (group, term, slug): a paper lists once per term
     names: dict[tuple[str, str], str] = {}
+    models: dict[str, set[str]] = defaultdict(set)  # AI author's slug → the models it was
     for entry in _listed(site):
         paper = entry.paper
+        for author in paper.authors:
+            if author.kind == "ai" and author.model:
+                models[slugify(author.name)].add(author.model)
         terms = [("topics", k) for k in paper.keywords] + [("methods", m) for m in paper.methods]
         terms += [("models", m["name"]) for m in paper.meta.get("subject_models", [])]
         terms += [("authors", a.name) for a in paper.authors]
@@ -78,16 +82,10 @@ def listings(site: Site) -> list[Listing]:
             title = f"Volume {year}" + (f", issue {int(month)} ({MONTHS[int(month) - 1]} {year})" if month else f" ({year})")
         else:
             title = {"findings": f"Finding: {name.replace('-', ' ')}", "authors": name}.get(group, f"{GROUPS[group][0]}: {name}")
-        about = _about_author(key, papers) if group == "authors" else ""
+        about = f"An AI system; on these papers it was {', '.join(sorted(models[key]))}." if group == "authors" and models[key] else ""
         result.append(Listing(f"{group}/{key}/", title, f"{title} — papers in {site.config.title}", tuple(papers), group, name,
                               about))
     return result
-
-
-def _about_author(key: str, papers: list[PublishedPaper]) -> str:
-    """An AI author's line: which models it was, as its papers state them (none for a human)."""
-    models = sorted({a.model for e in papers for a in e.paper.authors if slugify(a.name) == key and a.kind == "ai" and a.model})
-    return f"An AI system; on these papers it was {', '.join(models)}." if models else ""
 
 
 @dataclass(frozen=True)
