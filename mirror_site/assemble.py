@@ -37,6 +37,10 @@ class Site:
     #: Where light papers' texts and bodies are kept (prepare.py); None when `papers` are complete.
     store: Store | None = field(default=None, compare=False)
 
+    def links_to(self, slug: str) -> tuple[Backlink, ...]:
+        """Who relates to or cites the paper `slug` (none when nobody does)."""
+        return self.backlinks.get(slug, ())
+
     def by_slug(self) -> dict[str, Paper]:
         return {entry.paper.slug: entry.paper for entry in self.papers}
 

@@ -75,7 +75,7 @@ def compress(lines: list[bytes]) -> bytes:
 def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
     """`papers.jsonl`, or its gzip shards by issue once it would pass the configured size, all made
     here and held at once (corpus_plan.py makes them one shard at a time, in the executor)."""
-    lines = {entry.paper.slug: record_line(entry, site.config, site.store, site.backlinks.get(entry.paper.slug, ()))
+    lines = {entry.paper.slug: record_line(entry, site.config, site.store, site.links_to(entry.paper.slug))
              for entry in record_order(site)}
     if sum(map(len, lines.values())) <= site.config.corpus_shard_bytes:
         return [(CorpusFile.of(SINGLE, data, tuple(lines)), data) for data in [b"".join(lines.values())]]
@@ -90,7 +90,7 @@ def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
 def index(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
     config = site.config
     where = {slug: file.path for file in files for slug in file.slugs}
-    papers = [{**metadata(entry, config, site.backlinks.get(entry.paper.slug, ())), "corpus_file": where[entry.paper.slug]}
+    papers = [{**metadata(entry, config, site.links_to(entry.paper.slug)), "corpus_file": where[entry.paper.slug]}
               for entry in site.papers]
     return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION, "title": config.title,
             "description": config.description, "base_url": config.base_url,

@@ -63,7 +63,7 @@ def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | N
     config, config_key = site.config, settings_key(site.config)
     known: dict[str, int] = dict(previous.facts.get(RECORD_SIZES, {})) if previous else {}
     ordered = record_order(site)
-    keys = {entry.paper.slug: record_key(entry, config_key, site.backlinks.get(entry.paper.slug, ())) for entry in ordered}
+    keys = {entry.paper.slug: record_key(entry, config_key, site.links_to(entry.paper.slug)) for entry in ordered}
     everything = list(keys.values())
     single_key = fingerprint("corpus-single", engine_version(), config_key, everything) if all(everything) else ""
     files: list[CorpusFile] | None = None
@@ -87,7 +87,7 @@ def _single(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
         sha, size = previous.files[SINGLE]
         yield Reused(name, group, paths, facts=_facts(record_keys, [known[k] for k in record_keys]))
         return [CorpusFile(SINGLE, size, sha, slugs)]
-    lines = [record_line(entry, site.config, site.store, site.backlinks.get(entry.paper.slug, ())) for entry in ordered]
+    lines = [record_line(entry, site.config, site.store, site.links_to(entry.paper.slug)) for entry in ordered]
     data = b"".join(lines)
     yield Made(name, group, [OutputFile(SINGLE, data)], facts=_facts(record_keys, [len(line) for line in lines]))
     return [CorpusFile(SINGLE, len(data), hashlib.sha256(data).hexdigest(), slugs)]
@@ -108,7 +108,7 @@ def _shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
         key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
         paths = previous.group(name, key) if previous is not None else None
         plan.append((issue, entries, record_keys, name, key, paths if paths and all(k in known for k in record_keys) else None))
-    jobs = [ShardJob(entries, tuple(site.backlinks.get(e.paper.slug, ()) for e in entries), site.config,
+    jobs = [ShardJob(entries, tuple(site.links_to(e.paper.slug) for e in entries), site.config,
                      site.store.folder if site.store else None)
             for _, entries, _, _, _, paths in plan if paths is None]
     made = run_ordered(executor, make_shard, jobs, 1, ahead=2 * workers)

@@ -59,14 +59,14 @@ def group_key(entry: PublishedPaper, site: Site, templates_key: str, papers: dic
     """The fingerprint of the paper's group; '' (always made) when the entry carries no key."""
     if not entry.key:
         return ""
-    backlinks = site.backlinks.get(entry.paper.slug, ())
+    backlinks = site.links_to(entry.paper.slug)
     shown = [(slug, _shown(papers.get(slug))) for slug in linked_slugs(entry, backlinks)]
     return fingerprint("paper-outputs", engine_version(), settings_key(site.config), templates_key, entry.key, entry.body_key,
                        [(old.key, old.body_key) for old in entry.earlier], backlinks, shown)
 
 
 def job(entry: PublishedPaper, site: Site, templates: Path, templates_key: str, papers: dict[str, Paper]) -> PaperJob:
-    backlinks = site.backlinks.get(entry.paper.slug, ())
+    backlinks = site.links_to(entry.paper.slug)
     linked = tuple(papers[slug] for slug in linked_slugs(entry, backlinks) if slug in papers)
     return PaperJob(entry, linked, backlinks, site.config, site.build_date, templates, templates_key,
                     site.store.folder if site.store else None)

@@ -197,7 +197,7 @@ def paper_view(entry: PublishedPaper, site: Site, latest: PublishedPaper | None 
                              else LinkView(t, "") if slug else _external(t) for t in targets))
         for kind, targets in sorted(current.paper.meta.get("relations", {}).items()) if targets)
     grouped: dict[str, list[LinkView]] = {}
-    for link in site.backlinks.get(paper.slug, ()):
+    for link in site.links_to(paper.slug):
         grouped.setdefault(INVERSE[link.kind], []).append(_paper_link(papers[link.slug], config.base_path))
     changes = current.paper.meta.get("changes", [])
     first = current.earlier[0].paper if current.earlier else current.paper
