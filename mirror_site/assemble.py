@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from .config import Config
+from .fingerprint import settings_key
+from .memo import Memo
 from .model import Paper, RenderedBody
 from .relations import Backlink, backlinks
 from .reviews import Review
 from .store import Store
 
+T = TypeVar("T")
 
 @dataclass(frozen=True)
 class PublishedPaper:
@@ -36,6 +41,19 @@ class Site:
     backlinks: dict[str, tuple[Backlink, ...]] = field(default_factory=dict)  #: slug → who links to it
     #: Where light papers' texts and bodies are kept (prepare.py); None when `papers` are complete.
     store: Store | None = field(default=None, compare=False)
+    #: `mirror serve`: per-paper values of the previous build (memo.py); None for `mirror build`.
+    memo: Memo | None = field(default=None, compare=False)
+
+    def remember(self, kind: str, entry: PublishedPaper, make: Callable[[], T], *also: Hashable) -> T:
+        """`make()`: a value of kind `kind` computed from `entry`, the configuration and `also`
+        alone (never from other papers), kept for the next build of `mirror serve`."""
+        if self.memo is None or not entry.key:
+            return make()
+        return self.memo.get((kind, entry.key, entry.body_key, self.config_key, also), make)
+
+    @functools.cached_property
+    def config_key(self) -> str:
+        return settings_key(self.config)
 
     def links_to(self, slug: str) -> tuple[Backlink, ...]:
         """Who relates to or cites the paper `slug` (none when nobody does)."""
@@ -73,11 +91,12 @@ def body_of(text: str, body_line: int) -> str:
     return "\n".join(text.split("\n")[body_line - 1:])
 
 
-def assemble(config: Config, papers: list[PublishedPaper], build_date: datetime.date, store: Store | None = None) -> Site:
+def assemble(config: Config, papers: list[PublishedPaper], build_date: datetime.date, store: Store | None = None,
+             memo: Memo | None = None) -> Site:
     ordered = sorted(papers, key=lambda p: p.paper.slug)
     ordered.sort(key=lambda p: p.paper.date, reverse=True)
     links = backlinks((entry.paper, entry.body) for entry in ordered)
-    return Site(config, tuple(ordered), build_date, links, store)
+    return Site(config, tuple(ordered), build_date, links, store, memo)
 
 
 def license_url(spdx: str) -> str:

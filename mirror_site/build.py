@@ -20,6 +20,7 @@ from .corpus import published_slugs
 from .diagnostics import Diagnostic, error, warning
 from .executor import ExecutorFailed, chunk_size, open_executor, run_ordered, workers
 from .load import paper_folders
+from .memo import Memo
 from .outputs import site_outputs
 from .pages import TemplateFault
 from .prepare import Prepared, Reuse, Settings, prepare_paper
@@ -50,6 +51,8 @@ class BuildOptions:
     #: `mirror serve`: the previous build's prepared papers and the slugs whose folders changed since
     #: (reported by the file watcher); the others are taken as they were, without reading their files.
     reuse: Reuse | None = field(default=None, compare=False)
+    #: `mirror serve`: per-paper values of the whole-site outputs, kept from the previous build (memo.py).
+    memo: Memo | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def _build_with(config: Config, options: BuildOptions, store: Store, executor: E
         result = replace(result, prepared=Reuse(settings, {p.slug: p for p in prepared}))
         if result.failure:
             return replace(result, timings=clock.laps)
-        site = assemble(config, entries, today, store)
+        site = assemble(config, entries, today, store, options.memo)
         written, failed = write_site(site, options, previous is not None, executor, clock)
         if failed:
             return replace(result, exit_code=EXIT_FAILED, failure=failed[0], diagnostics=result.diagnostics + failed[1],

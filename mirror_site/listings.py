@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from .assemble import MONTHS, PublishedPaper, Site
 from .feeds import feed_set
 from .fields import FINDINGS
 from .markdown import slugify
-from .model import OutputFile
+from .model import OutputFile, Paper
 
 PAGE_SIZE = 50
 
@@ -48,6 +49,22 @@ def _listed(site: Site) -> list[PublishedPaper]:
     return [entry for entry in site.papers if entry.paper.status != "withdrawn"]
 
 
+def _ai_models(paper: Paper) -> list[tuple[str, str]]:
+    """(author's slug, model) of each AI author of the paper that names its model."""
+    return [(slugify(a.name), a.model) for a in paper.authors if a.kind == "ai" and a.model]
+
+
+def _terms(paper: Paper) -> list[tuple[tuple[str, str], str]]:
+    """The listings the paper is in, as ((group, key), term as written)."""
+    terms = [("topics", k) for k in paper.keywords] + [("methods", m) for m in paper.methods]
+    terms += [("models", m["name"]) for m in paper.meta.get("subject_models", [])]
+    terms += [("authors", a.name) for a in paper.authors]
+    terms += [("archive", paper.date[:4]), ("archive", paper.date[:7].replace("-", "/"))]
+    if paper.finding:
+        terms.append(("findings", paper.finding))
+    return [((group, term if group == "archive" else slugify(term)), term) for group, term in terms]
+
+
 def listings(site: Site) -> list[Listing]:
     """Every listing of the journal, computed as data."""
     groups: dict[tuple[str, str], list[PublishedPaper]] = defaultdict(list)
@@ -55,21 +72,13 @@ def listings(site: Site) -> list[Listing]:
     names: dict[tuple[str, str], str] = {}
     models: dict[str, set[str]] = defaultdict(set)  # AI author's slug → the models it was
     for entry in _listed(site):
-        paper = entry.paper
-        for author in paper.authors:
-            if author.kind == "ai" and author.model:
-                models[slugify(author.name)].add(author.model)
-        terms = [("topics", k) for k in paper.keywords] + [("methods", m) for m in paper.methods]
-        terms += [("models", m["name"]) for m in paper.meta.get("subject_models", [])]
-        terms += [("authors", a.name) for a in paper.authors]
-        terms += [("archive", paper.date[:4]), ("archive", paper.date[:7].replace("-", "/"))]
-        if paper.finding:
-            terms.append(("findings", paper.finding))
-        for group, term in terms:
-            ident = (group, term if group == "archive" else slugify(term))
+        slug = entry.paper.slug
+        for author, model in site.remember("listing-models", entry, partial(_ai_models, entry.paper)):
+            models[author].add(model)
+        for ident, term in site.remember("listing-terms", entry, partial(_terms, entry.paper)):
             names.setdefault(ident, term)
-            if (*ident, paper.slug) not in members:
-                members.add((*ident, paper.slug))
+            if (*ident, slug) not in members:
+                members.add((*ident, slug))
                 groups[ident].append(entry)
     for finding in FINDINGS:  # every kind of finding has its listing and feed, even when empty
         groups.setdefault(("findings", finding), [])

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from .assemble import PublishedPaper, Site
+from .config import Config
 from .model import OutputFile
 from .records import has_text, paper_urls
 from .urls import site_url
@@ -30,6 +32,17 @@ def _note(entry: PublishedPaper) -> str:
     return _one_line(f"{who}, {paper.date}{finding}{status}. {entry.body.abstract_text}")
 
 
+def _line(entry: PublishedPaper, config: Config) -> str:
+    return f"- [{_link_text(entry.paper.title)}]({paper_urls(entry.paper.slug, config)['markdown']}): {_note(entry)}"
+
+
+def _part(site: Site, entry: PublishedPaper) -> str:
+    """The paper's part of `llms-full.txt`: its Markdown, read back from the store."""
+    urls = paper_urls(entry.paper.slug, site.config)
+    return (f"\n\n---\n\nSource: {urls['html']} (Markdown: {urls['markdown']}; licence {entry.paper.license})\n\n"
+            + site.full(entry).paper.source.source.rstrip("\n") + "\n")
+
+
 def llms_txt(site: Site) -> str:
     config = site.config
 
@@ -41,8 +54,7 @@ def llms_txt(site: Site) -> str:
              "Markdown (linked below), as JSON with its full metadata, and in the corpus as JSON Lines. "
              "Licences are per paper and stated in every record.", "", "## Papers", ""]
     for entry in site.papers:
-        lines.append(f"- [{_link_text(entry.paper.title)}]({paper_urls(entry.paper.slug, config)['markdown']}): "
-                     f"{_note(entry)}")
+        lines.append(site.remember("llms-line", entry, partial(_line, entry, config)))
     lines += ["", "## Corpus", "",
               f"- [Corpus index]({url('corpus/index.json')}): every paper's metadata, licence, hash and URLs",
               f"- [Changes]({url('corpus/changes.json')}): what was added, revised or retracted, and when",
@@ -63,9 +75,7 @@ def llms_full_txt(site: Site) -> str:
     for entry in site.papers:
         if not has_text(entry.paper):
             continue
-        urls = paper_urls(entry.paper.slug, config)
-        part = (f"\n\n---\n\nSource: {urls['html']} (Markdown: {urls['markdown']}; licence {entry.paper.license})\n\n"
-                + site.full(entry).paper.source.source.rstrip("\n") + "\n")
+        part = site.remember("llms-part", entry, partial(_part, site, entry))
         size = len(part.encode("utf-8"))
         if budget - size < 0:
             break  # newest first: a harvester wanting more takes the corpus

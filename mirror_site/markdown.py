@@ -4,6 +4,7 @@ rendered (so that a reference may come before what it points at)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -114,6 +115,7 @@ def parse_attributes(text: str) -> dict[str, str]:
     return attrs
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the listings slugify every keyword and author of every paper on each build
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "section"

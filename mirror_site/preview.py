@@ -24,6 +24,7 @@ from .build import BuildOptions, BuildResult, build
 from .diagnostics import Diagnostic
 from .executor import MIN_PARALLEL, process_pool, workers
 from .load import paper_folders
+from .memo import Memo
 from .prepare import Reuse
 
 #: Saves that never pause for this long still get a rebuild after this many seconds.
@@ -76,6 +77,7 @@ class Preview:
         self._spare: Path | None = None  #: a retired build folder the next build recycles (write.py)
         self._overlaid: set[Path] = set()  #: build folders changed after their build (stale pages copied in)
         self._prepared: Reuse | None = None  #: the last build's prepared papers
+        self._memo = Memo()  #: the last build's per-paper values of the whole-site outputs
         self._dirty: set[str] | None = None  #: papers changed since the last build started (None: anything)
 
     @property
@@ -163,10 +165,10 @@ class Preview:
                 with self._lock:  # changes from here on are the next build's to read
                     dirty, self._dirty = self._dirty, set()
                     reuse = Reuse(self._prepared.settings, self._prepared.prepared, dirty) if self._prepared else None
-                self._prepared = None
+                self._prepared, self._memo = None, self._memo.next()
                 result = build(BuildOptions(root=self.root, out=out, base_url=self._base_url, jobs=self._jobs,
                                             drafts=self._drafts, pool=self._executor(), previous=self._snapshot.folder,
-                                            reuse=reuse))
+                                            reuse=reuse, memo=self._memo))
                 self._prepared = result.prepared
             except Exception:  # noqa: BLE001 - a bug in the engine must not stop the preview
                 result = BuildResult(1, (), failure="internal error (a Mirror bug):\n" + traceback.format_exc())

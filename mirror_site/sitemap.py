@@ -31,11 +31,10 @@ class Entry:
 def entries(site: Site, listed: Sequence[Listing]) -> list[Entry]:
     """Every HTML page meant to be found: the home page, each paper, each listing's front page
     (its numbered pages are reached from there). `lastmod` is the newest date of the papers shown."""
-    newest = max((last_changed(e.paper) for e in site.papers), default="")
-    found = [Entry(site.config.base_url, newest)]
-    found += [Entry(site_url(site.config.base_url, paper_dir(e.paper.slug)), last_changed(e.paper))
-              for e in sorted(site.papers, key=lambda e: e.paper.slug)]
-    found += [Entry(site_url(site.config.base_url, listing.folder), max(last_changed(e.paper) for e in listing.papers))
+    changed = {e.paper.slug: last_changed(e.paper) for e in site.papers}  # once a paper, not once a listing
+    found = [Entry(site.config.base_url, max(changed.values(), default=""))]
+    found += [Entry(site_url(site.config.base_url, paper_dir(slug)), changed[slug]) for slug in sorted(changed)]
+    found += [Entry(site_url(site.config.base_url, listing.folder), max(changed[e.paper.slug] for e in listing.papers))
               for listing in sorted(listed, key=lambda listing: listing.folder) if listing.papers]
     return found
 

@@ -14,6 +14,7 @@ import errno
 import hashlib
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from .fingerprint import file_digest
@@ -44,6 +45,16 @@ def _folders_of(path: str) -> list[str]:
     return ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
+def folders_holding(paths: Iterable[str]) -> set[str]:
+    """Every folder the files at `paths` are in, with the folders above them ("." is the top)."""
+    found = {"."}
+    for folder in {path.rpartition("/")[0] for path in paths}:
+        while folder and folder not in found:  # a folder found earlier came with the folders above it
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
+
+
 class Claims:
     """The paths claimed so far: a second claim of the same path (ignoring case) is a collision."""
 
@@ -72,7 +83,7 @@ class Stage:
         self.written = self.linked = self.kept = 0
         #: False while a file is being replaced: a stage interrupted then holds something unknown
         self.consistent = True
-        self._folders = {folder for path in held for folder in _folders_of(path)} | {"."}
+        self._folders = folders_holding(held)
 
     # --- putting files
     def put(self, file: OutputFile) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .manifest import Manifest, read_manifest, write_manifest
 from .model import OutputFile
-from .stage import Claims, Collision, Stage, WriteFailed, safe_relpath
+from .stage import Claims, Collision, Stage, WriteFailed, folders_holding, safe_relpath
 
 __all__ = ["Collision", "Made", "Reused", "WriteFailed", "count", "output_lock", "previous_site", "publish", "recover",
            "safe_relpath"]
@@ -122,11 +122,10 @@ def previous_site(folder: Path) -> Manifest | None:
     return read_manifest(_manifest_file(folder), folder) if folder.is_dir() else None
 
 
-def _writable(folder: Path) -> bool:
-    """Every folder of a recycled tree must take new entries (a deploy may have made the old site read-only)."""
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return False
-    return all(os.access(os.path.join(path, name), os.W_OK | os.X_OK) for path, dirs, _ in os.walk(folder) for name in dirs)
+def _writable(folder: Path, files: Iterable[str]) -> bool:
+    """Every folder of a recycled tree must take new entries (a deploy may have made the old site
+    read-only). Its folders are known from its manifest's files: no need to walk the tree."""
+    return all(os.access(os.path.join(folder, name), os.W_OK | os.X_OK) for name in folders_holding(files))
 
 
 def _open_stage(out: Path) -> tuple[Path, dict[str, tuple[str, int]]]:
@@ -134,7 +133,7 @@ def _open_stage(out: Path) -> tuple[Path, dict[str, tuple[str, int]]]:
     stage, spare = _sibling(out, f"staging-{os.getpid()}"), _sibling(out, "spare")
     shutil.rmtree(stage, ignore_errors=True)
     held = previous_site(spare)
-    if held is not None and _writable(spare):
+    if held is not None and _writable(spare, held.files):
         os.rename(spare, stage)
         _manifest_file(spare).unlink(missing_ok=True)
         return stage, held.files

@@ -15,6 +15,8 @@ from conftest import PNG_3x2, paper_text, png, run, tree, write_journal
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from mirror_site.preview import Preview
+
 EXAMPLES = int(os.environ.get("MIRROR_INCREMENTAL_EXAMPLES", "4") or 4)
 OPERATIONS = ("edit", "edit-abstract", "add", "withdraw", "add-draft", "delete-draft", "rename", "template", "config",
               "figure", "bibliography", "nothing")
@@ -51,8 +53,10 @@ def apply(root: Path, operation: str, step: int, data: st.DataObject) -> None:
         paper.write_text(paper.read_text() + f"\nEdited in step {step}.\n")
     elif operation == "edit-abstract" and pick:
         paper.write_text(paper.read_text().replace('abstract: "About', f'abstract: "Step {step}, about', 1))
-    elif operation == "add":
-        write_journal(root, {f"papers/new-{step}/paper.md": paper_text(front(f"New {step}", "2026-03-01"), "# New\n\nBody.\n")})
+    elif operation == "add":  # citing a paper changes what the cited paper's pages and records say
+        cites = f" As [@mirror:{pick}] shows." if pick else ""
+        body = f"# New\n\nBody.{cites}\n"
+        write_journal(root, {f"papers/new-{step}/paper.md": paper_text(front(f"New {step}", "2026-03-01"), body)})
     elif operation == "withdraw" and pick and "status:" not in paper.read_text():
         paper.write_text(paper.read_text().replace(
             "keywords:", 'status: withdrawn\nretraction:\n  date: 2026-04-01\n  reason: "Wrong."\nkeywords:', 1))
@@ -105,3 +109,42 @@ def check_sequence(root: Path, base: Path, operations: list[str], data: st.DataO
         assert incremental.exit_code == 0, incremental.failure  # every operation keeps the journal publishable
         assert tree(root / "site") == tree(clean_root / "site"), f"step {step}: {operation}"
         shutil.rmtree(clean_root)
+
+
+def sources(root: Path) -> dict[str, bytes]:
+    """What the watcher watches: the journal without its cache."""
+    return {path: data for path, data in tree(root).items() if not path.startswith(".mirror-cache/")}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.permutations(OPERATIONS), data=st.data())
+def test_a_serve_rebuild_equals_a_clean_build(tmp_path_factory: pytest.TempPathFactory, operations: list[str],
+                                              data: st.DataObject) -> None:
+    """`mirror serve` rebuilds differently: it reads again only the papers the watcher reported,
+    and takes each paper's values of the whole-site outputs from the previous build (memo.py).
+    Every operation once, each followed by a rebuild told what changed, as the watcher tells it."""
+    base = tmp_path_factory.mktemp("serve")
+    root = base / "journal"
+    start(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+        preview = Preview(root, base / "work", lambda line: None, jobs=1)
+        try:
+            preview.rebuild()
+            for step, operation in enumerate(operations):
+                before = sources(root)
+                apply(root, operation, step, data)
+                note(f"step {step}: {operation}")
+                after = sources(root)
+                for path in sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p)):
+                    preview.changed(path)
+                snapshot = preview.rebuild()
+                clean_root = base / f"clean-{step}"
+                shutil.copytree(root, clean_root, ignore=shutil.ignore_patterns("site", ".site*", ".mirror-cache"))
+                clean = run(clean_root, jobs=1)
+                assert clean.exit_code == 0 and not snapshot.failure and snapshot.folder, (clean.failure, snapshot.failure)
+                assert tree(snapshot.folder) == tree(clean_root / "site"), f"step {step}: {operation}"
+                shutil.rmtree(clean_root)
+        finally:
+            preview.close()
