@@ -59,16 +59,23 @@ def record_key(entry: PublishedPaper, config_key: str, backlinks: tuple[Backlink
 
 
 def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | None, workers: int) -> Iterator[Made | Reused]:
-    """The record files, then `index.json`, `changes.json` and `croissant.json` describing them."""
+    """The record files, then `index.json`, `changes.json` and `croissant.json` describing them.
+    A function, not a generator: the shards to make go to the executor now, to be made while the
+    build writes the outputs that come before the corpus."""
     config, config_key = site.config, settings_key(site.config)
     known: dict[str, int] = dict(previous.facts.get(RECORD_SIZES, {})) if previous else {}
     ordered = record_order(site)
     keys = {entry.paper.slug: record_key(entry, config_key, site.links_to(entry.paper.slug)) for entry in ordered}
     everything = list(keys.values())
     single_key = fingerprint("corpus-single", engine_version(), config_key, everything) if all(everything) else ""
-    files: list[CorpusFile] | None = None
-    if not (all(k in known for k in everything) and sum(known[k] for k in everything) <= config.corpus_shard_bytes):
-        files = yield from _shards(site, ordered, keys, known, previous, executor, workers)
+    fits = all(k in known for k in everything) and sum(known[k] for k in everything) <= config.corpus_shard_bytes
+    shards = None if fits else _start_shards(site, ordered, keys, known, previous, executor, workers)
+    return _corpus(site, ordered, keys, known, single_key, previous, shards)
+
+
+def _corpus(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], known: dict[str, int], single_key: str,
+            previous: Manifest | None, shards: tuple[list[PlannedShard], Iterator[Shard]] | None) -> Iterator[Made | Reused]:
+    files = (yield from _shards(site, known, previous, *shards)) if shards is not None else None
     if files is None:  # known to fit in one file, or the shards were made and all the records fit after all
         files = yield from _single(site, ordered, keys, known, single_key, previous)
     yield Made("corpus:descriptions", "", description_files(site, tuple(files)))
@@ -93,12 +100,22 @@ def _single(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
     return [CorpusFile(SINGLE, len(data), hashlib.sha256(data).hexdigest(), slugs)]
 
 
-def _shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], known: dict[str, int],
-            previous: Manifest | None, executor: Executor | None,
-            workers: int) -> Generator[Made | Reused, None, list[CorpusFile] | None]:
-    """One gzip file per issue, unchanged ones reused, the others made in the executor. Until the
-    records are known to pass `corpus_shard_bytes`, shards are held back (and dropped, returning
-    None, if they never do)."""
+@dataclass(frozen=True)
+class PlannedShard:
+    """One issue's shard: reused from the previous site when its records are unchanged, else made."""
+
+    issue: str  #: YYYY-MM
+    entries: tuple[PublishedPaper, ...]
+    record_keys: list[str]
+    name: str  #: its output group
+    key: str  #: the group's fingerprint
+    reused: tuple[str, ...] | None  #: the previous site's files of the group, when unchanged
+
+
+def _start_shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], known: dict[str, int],
+                  previous: Manifest | None, executor: Executor | None,
+                  workers: int) -> tuple[list[PlannedShard], Iterator[Shard]]:
+    """Every issue's shard planned, and those to make sent to the executor (made in plan order)."""
     config_key = settings_key(site.config)
     plan = []
     for issue, group in groupby(ordered, key=lambda e: e.paper.date[:7]):
@@ -107,27 +124,34 @@ def _shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
         name = "corpus:" + shard_path(issue)
         key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
         paths = previous.group(name, key) if previous is not None else None
-        plan.append((issue, entries, record_keys, name, key, paths if paths and all(k in known for k in record_keys) else None))
-    jobs = [ShardJob(entries, tuple(site.links_to(e.paper.slug) for e in entries), site.config,
+        plan.append(PlannedShard(issue, entries, record_keys, name, key,
+                                 paths if paths and all(k in known for k in record_keys) else None))
+    jobs = [ShardJob(shard.entries, tuple(site.links_to(e.paper.slug) for e in shard.entries), site.config,
                      site.store.folder if site.store else None)
-            for _, entries, _, _, _, paths in plan if paths is None]
-    made = run_ordered(executor, make_shard, jobs, 1, ahead=2 * workers)
+            for shard in plan if shard.reused is None]
+    return plan, run_ordered(executor, make_shard, jobs, 1, ahead=2 * workers)
+
+
+def _shards(site: Site, known: dict[str, int], previous: Manifest | None, plan: list[PlannedShard],
+            made: Iterator[Shard]) -> Generator[Made | Reused, None, list[CorpusFile] | None]:
+    """The shards in order. Until the records are known to pass `corpus_shard_bytes`, shards are
+    held back (and dropped, returning None, if they never do)."""
     files: list[CorpusFile] = []
     pending: list[Made | Reused] = []
     total, certain = 0, False
-    for issue, entries, record_keys, name, key, paths in plan:
-        path, slugs = shard_path(issue), tuple(e.paper.slug for e in entries)
+    for planned in plan:
+        path, slugs = shard_path(planned.issue), tuple(e.paper.slug for e in planned.entries)
         item: Made | Reused
-        if paths is not None and previous is not None:
-            sizes = [known[k] for k in record_keys]
+        if planned.reused is not None and previous is not None:
+            sizes = [known[k] for k in planned.record_keys]
             sha, size = previous.files[path]
-            item = Reused(name, key, paths, facts=_facts(record_keys, sizes))
-            files.append(CorpusFile(path, size, sha, slugs, issue))
+            item = Reused(planned.name, planned.key, planned.reused, facts=_facts(planned.record_keys, sizes))
+            files.append(CorpusFile(path, size, sha, slugs, planned.issue))
         else:
             shard = next(made)
             sizes = list(shard.sizes)
-            item = Made(name, key, [OutputFile(path, shard.data)], facts=_facts(record_keys, sizes))
-            files.append(CorpusFile(path, len(shard.data), hashlib.sha256(shard.data).hexdigest(), slugs, issue))
+            item = Made(planned.name, planned.key, [OutputFile(path, shard.data)], facts=_facts(planned.record_keys, sizes))
+            files.append(CorpusFile(path, len(shard.data), hashlib.sha256(shard.data).hexdigest(), slugs, planned.issue))
         total += sum(sizes)
         pending.append(item)
         if certain or total > site.config.corpus_shard_bytes:

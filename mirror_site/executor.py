@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from itertools import islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -106,24 +107,30 @@ def chunk_size(items: int, workers_: int) -> int:
 def run_ordered(executor: Executor | None, function: Callable[[T], R], items: Iterable[T], chunk: int = 1,
                 ahead: int = 8) -> Iterator[R]:
     """`map(function, items)` through `executor`, results in the order of `items`, with at most
-    `ahead` chunks in flight beyond the one being consumed."""
+    `ahead` chunks in flight beyond the one being consumed. The first chunks are sent at once, not
+    when the first result is asked for: the executor works on them while the caller does other work."""
     if executor is None:
-        yield from map(function, items)
-        return
-    pending: deque[Future[list[Any]]] = deque()
-    batch: list[T] = []
+        return map(function, items)  # made one by one as they are consumed
+    batches = _batches(items, chunk)
+    pending: deque[Future[list[Any]]] = deque(executor.submit(_run_chunk, function, batch)
+                                              for batch in islice(batches, ahead + 1))
+    return _results(executor, function, batches, pending, ahead)
+
+
+def _batches(items: Iterable[T], chunk: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, chunk)):
+        yield batch
+
+
+def _results(executor: Executor, function: Callable[[T], R], batches: Iterator[list[T]],
+             pending: deque[Future[list[Any]]], ahead: int) -> Iterator[R]:
     try:
-        for item in items:
-            batch.append(item)
-            if len(batch) >= chunk:
-                pending.append(executor.submit(_run_chunk, function, batch))
-                batch = []
-                while len(pending) > ahead:
-                    yield from pending.popleft().result()
-        if batch:
-            pending.append(executor.submit(_run_chunk, function, batch))
         while pending:
-            yield from pending.popleft().result()
+            done = pending.popleft()
+            for batch in islice(batches, ahead - len(pending)):
+                pending.append(executor.submit(_run_chunk, function, batch))
+            yield from done.result()
     finally:
         for future in pending:  # the consumer stopped early (a failed build): drop what is left
             future.cancel()

@@ -24,7 +24,15 @@ PACKAGE = Path(__file__).resolve().parent
 
 def _encode(value: Any, out: list[bytes]) -> None:
     """Type-tagged, length-prefixed, so that no two different values share an encoding."""
-    if value is None or isinstance(value, bool):
+    kind: Any = type(value)
+    if kind is str:  # the commonest cases first, by exact type: a rebuild encodes ~500,000 values at 10,000 papers
+        data = value.encode("utf-8", "surrogatepass")
+        out.append(b"s%d:" % len(data) + data)
+    elif kind is tuple or kind is list:
+        out.append(b"l%d:" % len(value))
+        for item in value:
+            _encode(item, out)
+    elif value is None or isinstance(value, bool):
         out.append(b"N" if value is None else b"T" if value else b"F")
     elif isinstance(value, int):
         out.append(b"i%d;" % value)
@@ -48,10 +56,15 @@ def _encode(value: Any, out: list[bytes]) -> None:
         items = sorted((_encoded(key), _encoded(item)) for key, item in value.items())
         out.append(b"d%d:" % len(items) + b"".join(k + v for k, v in items))
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out.append(b"c" + type(value).__qualname__.encode() + b":")
-        _encode([getattr(value, f.name) for f in dataclasses.fields(value)], out)
+        out.append(b"c" + kind.__qualname__.encode() + b":")
+        _encode([getattr(value, name) for name in _field_names(kind)], out)
     else:
         raise TypeError(f"cannot fingerprint a {type(value).__name__}")
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def _encoded(value: Any) -> bytes:

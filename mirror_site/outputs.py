@@ -94,6 +94,7 @@ def site_outputs(site: Site, root: Path, previous: Manifest | None, executor: Ex
     templates = root / "templates"
     key = templates_key(templates)
     found = listings(site)
+    corpus = corpus_outputs(site, previous, executor, workers)  # its shards are made meanwhile, in the executor
     yield from paper_groups(site, templates, key, previous, executor, workers)
     yield from listing_groups(site, templates, key, found, previous)
     # Generators: each group's files are made when the writer reaches it, not before.
@@ -102,7 +103,7 @@ def site_outputs(site: Site, root: Path, previous: Manifest | None, executor: Ex
     yield Made("sitemap", "", sitemap_files(site, found))
     yield Made("robots", "", robots_files(site))
     yield Made("llms", "", llms_files(site))
-    yield from corpus_outputs(site, previous, executor, workers)
+    yield from corpus
     yield Made("schema", "", schema_files(site.config))
     name, group = "search", search_key(site, key)
     yield _decide(name, group, previous) or Made(name, group, search_files(site, templates))

@@ -6,6 +6,7 @@ import functools
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from .views import PaperView, paper_view, site_view, summary_view
 
 #: Mirror's own theme: the `templates/` folder of the checkout this package runs from.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+HOME_PAPERS = 20  #: the newest papers on the home page
 
 
 @dataclass
@@ -127,8 +129,9 @@ def paper_pages(site: Site, templates: Path, env: jinja2.Environment, entry: Pub
 def home_pages(site: Site, templates: Path, env: jinja2.Environment) -> Iterator[OutputFile]:
     """The home page (the newest papers) and the 404 page."""
     journal = site_view(site.config)
-    latest = [summary_view(entry.paper, site.config) for entry in site.papers if entry.paper.status != "withdrawn"]
+    shown = islice((entry for entry in site.papers if entry.paper.status != "withdrawn"), HOME_PAPERS)
+    latest = [summary_view(entry.paper, site.config) for entry in shown]
     groups = [(GROUPS[g][0], f"{site.config.base_path}{g}/") for g in GROUPS]
-    yield OutputFile("index.html", render_template(env, "index.html", templates, site=journal, papers=latest[:20],
+    yield OutputFile("index.html", render_template(env, "index.html", templates, site=journal, papers=latest,
                                                    groups=groups))
     yield OutputFile("404.html", render_template(env, "404.html", templates, site=journal))

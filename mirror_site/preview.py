@@ -24,6 +24,7 @@ from .build import BuildOptions, BuildResult, build
 from .diagnostics import Diagnostic
 from .executor import MIN_PARALLEL, process_pool, workers
 from .load import paper_folders
+from .manifest import manifest_file
 from .memo import Memo
 from .prepare import Reuse
 
@@ -222,7 +223,7 @@ class Preview:
             shutil.rmtree(parked.parent, ignore_errors=True)
             parked.parent.mkdir(parents=True)
             os.rename(folder, parked)
-            os.rename(folder.parent / f".{folder.name}.manifest.json", parked.parent / f".{parked.name}.manifest.json")
+            os.rename(manifest_file(folder), manifest_file(parked))
         except OSError:
             return None
         finally:
@@ -237,10 +238,10 @@ class Preview:
             spare, self._spare = self._spare, None
         if spare is None:
             return
-        manifest = spare.parent / f".{spare.name}.manifest.json"
+        recycled = out.parent / f".{out.name}.spare"
         try:
-            os.rename(spare, out.parent / f".{out.name}.spare")
-            os.rename(manifest, out.parent / f".{out.name}.spare.manifest.json")
+            os.rename(spare, recycled)
+            os.rename(manifest_file(spare), manifest_file(recycled))
         except OSError:
             pass  # without its manifest the spare is not trusted, and the build deletes it
         shutil.rmtree(spare.parent, ignore_errors=True)

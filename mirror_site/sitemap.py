@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from xml.sax.saxutils import escape
 
-from .assemble import Site
+from .assemble import PublishedPaper, Site
+from .config import Config
 from .listings import Listing
 from .model import OutputFile
 from .records import last_changed
@@ -28,13 +30,17 @@ class Entry:
     lastmod: str = ""  #: YYYY-MM-DD, or "" when no paper dates the page
 
 
+def _paper_entry(entry: PublishedPaper, config: Config) -> Entry:
+    return Entry(site_url(config.base_url, paper_dir(entry.paper.slug)), last_changed(entry.paper))
+
+
 def entries(site: Site, listed: Sequence[Listing]) -> list[Entry]:
     """Every HTML page meant to be found: the home page, each paper, each listing's front page
     (its numbered pages are reached from there). `lastmod` is the newest date of the papers shown."""
-    changed = {e.paper.slug: last_changed(e.paper) for e in site.papers}  # once a paper, not once a listing
-    found = [Entry(site.config.base_url, max(changed.values(), default=""))]
-    found += [Entry(site_url(site.config.base_url, paper_dir(slug)), changed[slug]) for slug in sorted(changed)]
-    found += [Entry(site_url(site.config.base_url, listing.folder), max(changed[e.paper.slug] for e in listing.papers))
+    papers = {e.paper.slug: site.remember("sitemap-entry", e, partial(_paper_entry, e, site.config)) for e in site.papers}
+    found = [Entry(site.config.base_url, max((p.lastmod for p in papers.values()), default=""))]
+    found += [papers[slug] for slug in sorted(papers)]
+    found += [Entry(site_url(site.config.base_url, listing.folder), max(papers[e.paper.slug].lastmod for e in listing.papers))
               for listing in sorted(listed, key=lambda listing: listing.folder) if listing.papers]
     return found
 

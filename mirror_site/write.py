@@ -5,7 +5,7 @@ cross devices), file by file as the outputs are made (stage.py), then swapped in
 A build killed at any point leaves either the old site or the new one in place; the next build
 removes leftovers and, if a kill fell between the two renames, puts the previous site back first.
 
-Beside `site/` live `.site.lock`, `.site.manifest.json` (the hashes of what `site/` holds) and
+Beside `site/` live `.site.lock`, `.site.manifest` (the hashes of what `site/` holds) and
 `.site.spare/`, the site before the current one with its own manifest. The spare becomes the next
 stage: only the files that differ are replaced, instead of a whole tree being made and the old one
 deleted — on many disks, deleting ten thousand folders takes longer than building the pages.
@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from .manifest import Manifest, read_manifest, write_manifest
+from .manifest import Manifest, manifest_file, read_manifest, write_manifest
 from .model import OutputFile
 from .stage import Claims, Collision, Stage, WriteFailed, folders_holding, safe_relpath
 
@@ -52,11 +52,6 @@ class Reused:
 
 def _sibling(out: Path, tag: str) -> Path:
     return out.parent / f".{out.name}.{tag}"
-
-
-def _manifest_file(folder: Path) -> Path:
-    """`site/` → `.site.manifest.json`; `.site.spare/` → `.site.spare.manifest.json`."""
-    return folder.parent / f".{folder.name.removeprefix('.')}.manifest.json"
 
 
 @contextmanager
@@ -93,10 +88,10 @@ def recover(out: Path) -> None:
             raise WriteFailed(f"cannot restore the previous site from {latest}: {exc}") from exc
     for leftover in parked + sorted(out.parent.glob(f".{out.name}.staging-*")):
         _remove(leftover)
-    new = out.parent / (_manifest_file(out).name + ".new")
+    new = out.parent / (manifest_file(out).name + ".new")
     if new.exists():  # a kill after the swap, before the manifest was renamed: keep it if it is out's
         if read_manifest(new, out) is not None:
-            os.replace(new, _manifest_file(out))
+            os.replace(new, manifest_file(out))
         else:
             new.unlink(missing_ok=True)
 
@@ -114,12 +109,12 @@ def _remove(folder: Path) -> None:
                     with suppress(OSError):
                         os.chmod(child, 0o700)
     shutil.rmtree(folder, ignore_errors=True)
-    _manifest_file(folder).unlink(missing_ok=True)
+    manifest_file(folder).unlink(missing_ok=True)
 
 
 def previous_site(folder: Path) -> Manifest | None:
     """The manifest of the site in `folder`, when one describes it as it is."""
-    return read_manifest(_manifest_file(folder), folder) if folder.is_dir() else None
+    return read_manifest(manifest_file(folder), folder) if folder.is_dir() else None
 
 
 def _writable(folder: Path, files: Iterable[str]) -> bool:
@@ -135,7 +130,7 @@ def _open_stage(out: Path) -> tuple[Path, dict[str, tuple[str, int]]]:
     held = previous_site(spare)
     if held is not None and _writable(spare, held.files):
         os.rename(spare, stage)
-        _manifest_file(spare).unlink(missing_ok=True)
+        manifest_file(spare).unlink(missing_ok=True)
         return stage, held.files
     if spare.exists():
         _remove(spare)
@@ -151,7 +146,7 @@ def _keep_as_spare(out: Path, stage: Path, held: dict[str, tuple[str, int]]) -> 
         if spare.exists():
             _remove(spare)
         os.rename(stage, spare)
-        write_manifest(_manifest_file(spare), spare, Manifest(files=held))
+        write_manifest(manifest_file(spare), spare, Manifest(files=held))
     except OSError:
         _remove(stage)
         _remove(spare)
@@ -198,14 +193,14 @@ def publish(out: Path, items: Iterable[Made | Reused], is_previous_build: bool, 
                 stage.made.facts.setdefault(table, {})[key] = value
             stage.made.groups[item.name] = (item.key, tuple(item.paths) if isinstance(item, Reused) else tuple(paths))
         made = stage.finish()
-        new_manifest = out.parent / (_manifest_file(out).name + ".new")
+        new_manifest = out.parent / (manifest_file(out).name + ".new")
         write_manifest(new_manifest, stage_path, made)
         if out.exists():
             os.rename(out, parked)
         os.rename(stage_path, out)
         stage_path = None
         _park_as_spare(out, parked)
-        os.replace(new_manifest, _manifest_file(out))
+        os.replace(new_manifest, manifest_file(out))
         return len(made.files)
     except OSError as exc:
         _undo(out, stage_path, stage, parked)
@@ -220,14 +215,14 @@ def _park_as_spare(out: Path, parked: Path) -> None:
     if not parked.exists():
         return
     spare = _sibling(out, "spare")
-    manifest = read_manifest(_manifest_file(out), parked)  # still names `out`'s old manifest file
+    manifest = read_manifest(manifest_file(out), parked)  # still names `out`'s old manifest file
     if manifest is None or not os.access(parked, os.W_OK):
         _remove(parked)
         return
     if spare.exists():
         _remove(spare)
     os.rename(parked, spare)
-    os.replace(_manifest_file(out), _manifest_file(spare))
+    os.replace(manifest_file(out), manifest_file(spare))
 
 
 def _undo(out: Path, stage_path: Path | None, stage: Stage | None, parked: Path) -> None:
@@ -236,7 +231,7 @@ def _undo(out: Path, stage_path: Path | None, stage: Stage | None, parked: Path)
     if parked.exists() and not out.exists():
         with suppress(OSError):  # else the next build's `recover` puts it back
             os.rename(parked, out)
-    (out.parent / (_manifest_file(out).name + ".new")).unlink(missing_ok=True)
+    (out.parent / (manifest_file(out).name + ".new")).unlink(missing_ok=True)
     if stage_path is not None and stage_path.exists():
         try:
             if stage is not None and stage.consistent:

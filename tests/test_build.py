@@ -256,7 +256,7 @@ def test_sigkill_midway_leaves_previous_site_and_next_build_cleans_up(tmp_path: 
     assert killed_midway >= 1, "no kill landed during a build: make the journal larger"
     subprocess.run(command(journal), env=env, check=True, capture_output=True)
     # Only the lock, the manifest and the spare site (recycled by the next build, see write.py) stay beside it.
-    companions = (".site.lock", ".site.manifest.json", ".site.spare", ".site.spare.manifest.json")
+    companions = (".site.lock", ".site.manifest", ".site.spare", ".site.spare.manifest")
     assert [p.name for p in journal.iterdir() if p.name.startswith(".site.") and p.name not in companions] == []
     assert tree(journal / "site") == after
 

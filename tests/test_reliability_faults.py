@@ -42,7 +42,7 @@ def mirror(root: Path, out: Path, *args: str, preexec: Callable[[], None] | None
 def leftovers(out: Path) -> list[str]:
     """What a build may leave beside the output: only its lock file, its manifest and the spare site
     (the site before, which the next build recycles: write.py)."""
-    companions = {f".{out.name}.{name}" for name in ("lock", "manifest.json", "spare", "spare.manifest.json")}
+    companions = {f".{out.name}.{name}" for name in ("lock", "manifest", "spare", "spare.manifest")}
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name not in companions)
 
 
