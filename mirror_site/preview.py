@@ -27,6 +27,7 @@ from .load import paper_folders
 from .manifest import manifest_file
 from .memo import Memo
 from .prepare import Reuse
+from .write import link_copy
 
 #: Saves that never pause for this long still get a rebuild after this many seconds.
 MAX_DELAY = 3.0
@@ -181,6 +182,8 @@ class Preview:
                 self._lock.notify_all()
             self._collect()
             self._report(snapshot, time.monotonic() - started)
+            if snapshot.folder and self._spare is None:
+                self._make_spare(snapshot.folder)
             return snapshot
 
     def _snapshot_of(self, result: BuildResult, generation: int, out: Path) -> Snapshot:
@@ -215,6 +218,24 @@ class Preview:
         for folder in done:
             self._overlaid.discard(folder)
             shutil.rmtree(folder.parent, ignore_errors=True)
+
+    def _make_spare(self, folder: Path) -> None:
+        """After the first build no retired snapshot is left to recycle, and the next build would
+        link the whole site anew (1.5 s at 10,000 papers, with the user waiting). Make the spare
+        now instead, as a linked copy of the snapshot just served, while nobody waits."""
+        if folder in self._overlaid:
+            return  # its manifest does not list the stale pages copied in
+        spare = self._workdir / "spare" / "site"
+        shutil.rmtree(spare.parent, ignore_errors=True)
+        try:
+            made = link_copy(folder, spare)
+        except OSError:
+            made = False
+        if made:
+            with self._lock:
+                self._spare = spare
+        else:
+            shutil.rmtree(spare.parent, ignore_errors=True)
 
     def _park(self, folder: Path) -> Path | None:
         """Move a retired folder (and its manifest) out of the way until the next build recycles it."""

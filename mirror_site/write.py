@@ -117,6 +117,20 @@ def previous_site(folder: Path) -> Manifest | None:
     return read_manifest(manifest_file(folder), folder) if folder.is_dir() else None
 
 
+def link_copy(site: Path, copy: Path) -> bool:
+    """Make `copy` a hard-linked copy of the Mirror site in `site`, with its own manifest, for a
+    build to recycle as its spare (`mirror serve` after its first build). False, and nothing made,
+    when `site` has no manifest that describes it."""
+    manifest = previous_site(site)
+    if manifest is None:
+        return False
+    stage = Stage(copy, {}, site, manifest.files)
+    for path in manifest.files:
+        stage.reuse(path)
+    write_manifest(manifest_file(copy), copy, Manifest(files=stage.finish().files))
+    return True
+
+
 def _writable(folder: Path, files: Iterable[str]) -> bool:
     """Every folder of a recycled tree must take new entries (a deploy may have made the old site
     read-only). Its folders are known from its manifest's files: no need to walk the tree."""

@@ -255,6 +255,25 @@ def test_a_leased_build_folder_outlives_the_swap(journal: Path) -> None:
     assert not snapshot.folder.parent.parent.exists()  # and cleans up after itself
 
 
+def test_the_first_build_leaves_a_linked_spare_for_the_next(journal: Path) -> None:
+    """Only a build that recycles a spare snapshot writes just what changed; after the first build
+    there is no retired snapshot yet, so the preview makes the spare as a linked copy right away."""
+    write_journal(journal, {"papers/p/paper.md": paper_text(), "papers/q/paper.md": paper_text()})
+    with serving(journal) as server:
+        served = server.preview.current().folder
+        spare = server.preview._spare
+        assert served is not None and spare is not None
+        files = sorted(p.relative_to(served) for p in served.rglob("*") if p.is_file())
+        assert files and files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
+        assert all(os.path.samefile(served / f, spare / f) for f in files)  # linked, not copied
+        folder = (spare / "papers/q").stat().st_ino  # folders are made, not linked: this one is the spare's own
+        paper = journal / "papers/p/paper.md"
+        rebuilt(server, lambda: paper.write_text(paper.read_text() + "\nA new sentence.\n"))
+        now = server.preview.current().folder
+        assert now is not None and (now / "papers/q").stat().st_ino == folder  # the spare became the new site
+        assert b"A new sentence." in request(server, "/papers/p/")[2]
+
+
 def test_invalid_edit_shows_the_overlay_and_a_fix_clears_it(site: PreviewServer, journal: Path) -> None:
     """Row 71: the server stays up, the last good page carries the diagnostics, a fix removes them."""
     paper = journal / "papers/p/paper.md"
