@@ -29,6 +29,12 @@ from .memo import Memo
 from .prepare import Reuse
 from .write import link_copy
 
+
+def _delete(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 #: Saves that never pause for this long still get a rebuild after this many seconds.
 MAX_DELAY = 3.0
 
@@ -205,7 +211,8 @@ class Preview:
         return Snapshot(generation, out, result.diagnostics, held, frozenset(stale), frozenset(result.drafts))
 
     def _collect(self) -> None:
-        """Delete build folders that are neither served nor being read (one is kept to be recycled)."""
+        """Put away build folders that are neither served nor being read: one is kept to be recycled,
+        the others are deleted. Called by the rebuild and by requests as their leases end."""
         with self._lock:
             done = {f for f in self._retired if self._leases[f] <= 0}
             self._retired -= done
@@ -215,9 +222,14 @@ class Preview:
             if keep is not None:
                 self._spare = self._park(keep)
                 done.discard(keep)
-        for folder in done:
-            self._overlaid.discard(folder)
-            shutil.rmtree(folder.parent, ignore_errors=True)
+            self._overlaid -= done
+        self._discard([folder.parent for folder in done])
+
+    def _discard(self, folders: list[Path]) -> None:
+        """Delete folders in the background: a site of 77,000 files takes seconds to delete, which
+        neither a request nor the next rebuild should wait for."""
+        if folders:
+            threading.Thread(target=_delete, args=(folders,), name="mirror-cleanup", daemon=True).start()
 
     def _make_spare(self, folder: Path) -> None:
         """After the first build no retired snapshot is left to recycle, and the next build would
@@ -225,30 +237,29 @@ class Preview:
         now instead, as a linked copy of the snapshot just served, while nobody waits."""
         if folder in self._overlaid:
             return  # its manifest does not list the stale pages copied in
-        spare = self._workdir / "spare" / "site"
-        shutil.rmtree(spare.parent, ignore_errors=True)
+        spare = self._workdir / f"spare-{folder.parent.name}-copy" / "site"
         try:
             made = link_copy(folder, spare)
         except OSError:
             made = False
-        if made:
-            with self._lock:
+        with self._lock:
+            kept = made and self._spare is None  # a request may have parked a retired folder meanwhile
+            if kept:
                 self._spare = spare
-        else:
-            shutil.rmtree(spare.parent, ignore_errors=True)
+        if not kept:
+            self._discard([spare.parent])
 
     def _park(self, folder: Path) -> Path | None:
         """Move a retired folder (and its manifest) out of the way until the next build recycles it."""
-        parked = self._workdir / "spare" / "site"
+        parked = self._workdir / f"spare-{folder.parent.name}" / "site"  # its own name: nothing there to delete
         try:
-            shutil.rmtree(parked.parent, ignore_errors=True)
-            parked.parent.mkdir(parents=True)
+            parked.parent.mkdir()
             os.rename(folder, parked)
             os.rename(manifest_file(folder), manifest_file(parked))
         except OSError:
+            self._discard([folder.parent, parked.parent])
             return None
-        finally:
-            shutil.rmtree(folder.parent, ignore_errors=True)
+        shutil.rmtree(folder.parent, ignore_errors=True)  # empty now
         return parked
 
     def _recycle(self, out: Path) -> None:
@@ -265,7 +276,7 @@ class Preview:
             os.rename(manifest_file(spare), manifest_file(recycled))
         except OSError:
             pass  # without its manifest the spare is not trusted, and the build deletes it
-        shutil.rmtree(spare.parent, ignore_errors=True)
+        self._discard([spare.parent])  # empty, unless a rename failed
 
     def _executor(self) -> Executor | None:
         """A process pool for journals big enough to gain from one, started by the first build."""

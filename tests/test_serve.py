@@ -250,7 +250,7 @@ def test_a_leased_build_folder_outlives_the_swap(journal: Path) -> None:
             server.preview.rebuild()
             assert snapshot.folder is not None and (snapshot.folder / "index.html").is_file()
             assert server.preview.current().folder != snapshot.folder
-        assert not snapshot.folder.exists()
+        until(lambda: not snapshot.folder.exists())  # parked as the next spare, or deleted in the background
         assert not (journal / "site").exists()  # serve never writes the published output
     assert not snapshot.folder.parent.parent.exists()  # and cleans up after itself
 
