@@ -188,7 +188,9 @@ class Preview:
                 self._lock.notify_all()
             self._collect()
             self._report(snapshot, time.monotonic() - started)
-            if snapshot.folder and self._spare is None:
+            with self._lock:  # a retired snapshot still being read becomes the spare once read
+                wanted = snapshot.folder is not None and self._spare is None and not self._retired
+            if wanted and snapshot.folder:
                 self._make_spare(snapshot.folder)
             return snapshot
 
