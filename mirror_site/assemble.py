@@ -19,6 +19,7 @@ from .store import Store
 
 T = TypeVar("T")
 
+
 @dataclass(frozen=True)
 class PublishedPaper:
     paper: Paper

@@ -92,19 +92,22 @@ def record_files(site: Site) -> list[tuple[CorpusFile, bytes]]:
 def index(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
     config = site.config
     where = {slug: file.path for file in files for slug in file.slugs}
-
-    def row(entry: PublishedPaper) -> Compact:
-        slug, links = entry.paper.slug, site.links_to(entry.paper.slug)
-        return site.remember("index-row", entry, lambda: compact({**metadata(entry, config, links), "corpus_file": where[slug]}),
-                             links, where[slug])
-
+    rows = []
+    for entry in sorted(site.papers, key=lambda e: e.paper.slug):
+        links, corpus_file = site.links_to(entry.paper.slug), where[entry.paper.slug]
+        rows.append(site.remember("index-row", entry, partial(index_row, entry, config, links, corpus_file), links, corpus_file))
     return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION, "title": config.title,
             "description": config.description, "base_url": config.base_url,
             "schema": site_url(config.base_url, "corpus/schema/index.schema.json"),
             "record_schema": site_url(config.base_url, "corpus/schema/record.schema.json"),
             "changes": site_url(config.base_url, CHANGES), "croissant": site_url(config.base_url, CROISSANT),
             "files": [f.describe(config.base_url) for f in files],
-            "papers": [row(entry) for entry in sorted(site.papers, key=lambda e: e.paper.slug)]}
+            "papers": rows}
+
+
+def index_row(entry: PublishedPaper, config: Config, backlinks: tuple[Backlink, ...], corpus_file: str) -> Compact:
+    """The paper's line of `index.json`: its metadata and the corpus file that holds its record."""
+    return compact({**metadata(entry, config, backlinks), "corpus_file": corpus_file})
 
 
 def changes(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:

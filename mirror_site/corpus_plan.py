@@ -8,7 +8,7 @@ made again to know it).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import groupby
@@ -81,7 +81,7 @@ def _corpus(site: Site, ordered: list[PublishedPaper], keys: dict[str, str], kno
     yield Made("corpus:descriptions", "", description_files(site, tuple(files)))
 
 
-def _facts(keys: list[str], sizes: list[int]) -> tuple[tuple[str, str, object], ...]:
+def _facts(keys: Sequence[str], sizes: list[int]) -> tuple[tuple[str, str, object], ...]:
     return tuple((RECORD_SIZES, k, n) for k, n in zip(keys, sizes, strict=True) if k)
 
 
@@ -106,7 +106,7 @@ class PlannedShard:
 
     issue: str  #: YYYY-MM
     entries: tuple[PublishedPaper, ...]
-    record_keys: list[str]
+    record_keys: tuple[str, ...]
     name: str  #: its output group
     key: str  #: the group's fingerprint
     reused: tuple[str, ...] | None  #: the previous site's files of the group, when unchanged
@@ -120,7 +120,7 @@ def _start_shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str
     plan = []
     for issue, group in groupby(ordered, key=lambda e: e.paper.date[:7]):
         entries = tuple(group)
-        record_keys = [keys[e.paper.slug] for e in entries]
+        record_keys = tuple(keys[e.paper.slug] for e in entries)
         name = "corpus:" + shard_path(issue)
         key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
         paths = previous.group(name, key) if previous is not None else None

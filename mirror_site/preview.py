@@ -29,12 +29,6 @@ from .memo import Memo
 from .prepare import Reuse
 from .write import link_copy
 
-
-def _delete(folders: list[Path]) -> None:
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 #: Saves that never pause for this long still get a rebuild after this many seconds.
 MAX_DELAY = 3.0
 
@@ -189,8 +183,8 @@ class Preview:
             self._collect()
             self._report(snapshot, time.monotonic() - started)
             with self._lock:  # a retired snapshot still being read becomes the spare once read
-                wanted = snapshot.folder is not None and self._spare is None and not self._retired
-            if wanted and snapshot.folder:
+                bare = self._spare is None and not self._retired
+            if bare and snapshot.folder:
                 self._make_spare(snapshot.folder)
             return snapshot
 
@@ -306,3 +300,8 @@ class Preview:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
             shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+def _delete(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
