@@ -51,8 +51,9 @@ def test_two_builds_are_byte_identical_whatever_the_environment(tmp_path: Path) 
 
 
 def test_build_exempts_papers_from_cycle_collection_only_while_it_runs(journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The papers' metadata is frozen for the garbage collector while outputs are made (speed), and
-    handed back afterwards, also when the build fails: a long-running `mirror serve` must not leak."""
+    """What exists when a build starts, then the papers' metadata too, is frozen for the garbage
+    collector while the build runs (speed), and handed back afterwards, also when the build fails:
+    a long-running `mirror serve` must not leak."""
     import mirror_site.write as write
 
     frozen: list[int] = []
@@ -62,9 +63,18 @@ def test_build_exempts_papers_from_cycle_collection_only_while_it_runs(journal: 
         frozen.append(gc.get_freeze_count())
         return real_publish(*args, **kwargs)  # type: ignore[arg-type]
 
+    import mirror_site.build as build_module
+
+    real_prepare = build_module.prepare_all
+
+    def prepare_spy(*args: object, **kwargs: object) -> object:
+        frozen.append(gc.get_freeze_count())  # what `mirror serve` keeps between builds: not walked while reading papers
+        return real_prepare(*args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr("mirror_site.build.publish", spy)
+    monkeypatch.setattr("mirror_site.build.prepare_all", prepare_spy)
     assert run(journal, jobs=1).exit_code in (EXIT_OK, EXIT_HELD_BACK)
-    assert frozen and frozen[0] > 1000 and gc.get_freeze_count() == 0
+    assert len(frozen) == 2 and 1000 < frozen[0] < frozen[1] and gc.get_freeze_count() == 0
 
     def broken(*args: object, **kwargs: object) -> int:
         raise write.WriteFailed("disk gone")
