@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -111,10 +111,7 @@ def run_ordered(executor: Executor | None, function: Callable[[T], R], items: It
     when the first result is asked for: the executor works on them while the caller does other work."""
     if executor is None:
         return map(function, items)  # made one by one as they are consumed
-    batches = _batches(items, chunk)
-    pending: deque[Future[list[Any]]] = deque(executor.submit(_run_chunk, function, batch)
-                                              for batch in islice(batches, ahead + 1))
-    return _results(executor, function, batches, pending, ahead)
+    return _Ordered(executor, function, _batches(items, chunk), max(1, ahead))
 
 
 def _batches(items: Iterable[T], chunk: int) -> Iterator[list[T]]:
@@ -123,14 +120,29 @@ def _batches(items: Iterable[T], chunk: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _results(executor: Executor, function: Callable[[T], R], batches: Iterator[list[T]],
-             pending: deque[Future[list[Any]]], ahead: int) -> Iterator[R]:
-    try:
-        while pending:
-            done = pending.popleft()
-            for batch in islice(batches, ahead - len(pending)):
-                pending.append(executor.submit(_run_chunk, function, batch))
-            yield from done.result()
-    finally:
-        for future in pending:  # the consumer stopped early (a failed build): drop what is left
+class _Ordered(Iterator[R]):
+    """The results of `run_ordered`. Work still pending when it is dropped unread (a build that
+    failed before reading them) is cancelled: a generator that never started could not do that."""
+
+    def __init__(self, executor: Executor, function: Callable[[T], R], batches: Iterator[list[T]], ahead: int) -> None:
+        self._executor, self._function, self._batches, self._ahead = executor, function, batches, ahead
+        self._ready: deque[R] = deque()
+        self._pending: deque[Future[list[R]]] = deque()
+        self._top_up(ahead + 1)
+
+    def _top_up(self, count: int) -> None:
+        for batch in islice(self._batches, max(0, count)):
+            self._pending.append(self._executor.submit(_run_chunk, self._function, batch))
+
+    def __next__(self) -> R:
+        while not self._ready:
+            if not self._pending:
+                raise StopIteration
+            done = self._pending.popleft()
+            self._top_up(self._ahead - len(self._pending))
+            self._ready.extend(done.result())
+        return self._ready.popleft()
+
+    def __del__(self) -> None:
+        for future in getattr(self, "_pending", ()):
             future.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -233,7 +234,7 @@ class Preview:
         now instead, as a linked copy of the snapshot just served, while nobody waits."""
         if folder in self._overlaid:
             return  # its manifest does not list the stale pages copied in
-        spare = self._workdir / f"spare-{folder.parent.name}-copy" / "site"
+        spare = self._spare_folder()
         try:
             made = link_copy(folder, spare)
         except OSError:
@@ -245,11 +246,14 @@ class Preview:
         if not kept:
             self._discard([spare.parent])
 
+    def _spare_folder(self) -> Path:
+        """A new name for a spare: never one that a deletion in the background may still be removing."""
+        return Path(tempfile.mkdtemp(prefix="spare-", dir=self._workdir)) / "site"
+
     def _park(self, folder: Path) -> Path | None:
         """Move a retired folder (and its manifest) out of the way until the next build recycles it."""
-        parked = self._workdir / f"spare-{folder.parent.name}" / "site"  # its own name: nothing there to delete
+        parked = self._spare_folder()
         try:
-            parked.parent.mkdir()
             os.rename(folder, parked)
             os.rename(manifest_file(folder), manifest_file(parked))
         except OSError:

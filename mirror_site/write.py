@@ -124,6 +124,7 @@ def link_copy(site: Path, copy: Path) -> bool:
     manifest = previous_site(site)
     if manifest is None:
         return False
+    copy.mkdir(parents=True)
     stage = Stage(copy, {}, site, manifest.files)
     for path in manifest.files:
         stage.reuse(path)
