@@ -54,6 +54,7 @@ class Site:
 
     @functools.cached_property
     def config_key(self) -> str:
+        """The configuration's fingerprint, computed once a build (keys of every paper include it)."""
         return settings_key(self.config)
 
     def links_to(self, slug: str) -> tuple[Backlink, ...]:

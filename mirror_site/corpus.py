@@ -114,8 +114,11 @@ def changes(site: Site, files: tuple[CorpusFile, ...]) -> dict[str, Any]:
     """Every dated event of every paper, oldest first: a harvester keeps the last date it saw and
     fetches the records of later events. Dates come from the papers, never from the build."""
     where = {slug: file.path for file in files for slug in file.slugs}
-    events = sorted(event for entry in site.papers for event in site.remember(
-        "change-events", entry, partial(paper_events, entry, site.config, where[entry.paper.slug]), where[entry.paper.slug]))
+    events = []
+    for entry in site.papers:
+        corpus_file = where[entry.paper.slug]
+        events += site.remember("change-events", entry, partial(paper_events, entry, site.config, corpus_file), corpus_file)
+    events.sort()
     return {"generator": f"Mirror {__version__}", "schema_version": SCHEMA_VERSION,
             "latest": events[-1][0][0] if events else None, "events": [encoded for _, encoded in events]}
 

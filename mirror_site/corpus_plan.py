@@ -18,7 +18,7 @@ from .assemble import PublishedPaper, Site
 from .config import Config
 from .corpus import SINGLE, CorpusFile, compress, description_files, record_line, record_order, shard_path
 from .executor import run_ordered
-from .fingerprint import engine_version, fingerprint, settings_key
+from .fingerprint import engine_version, fingerprint
 from .manifest import Manifest
 from .model import OutputFile
 from .relations import Backlink
@@ -62,7 +62,7 @@ def corpus_outputs(site: Site, previous: Manifest | None, executor: Executor | N
     """The record files, then `index.json`, `changes.json` and `croissant.json` describing them.
     A function, not a generator: the shards to make go to the executor now, to be made while the
     build writes the outputs that come before the corpus."""
-    config, config_key = site.config, settings_key(site.config)
+    config, config_key = site.config, site.config_key
     known: dict[str, int] = dict(previous.facts.get(RECORD_SIZES, {})) if previous else {}
     ordered = record_order(site)
     keys = {entry.paper.slug: record_key(entry, config_key, site.links_to(entry.paper.slug)) for entry in ordered}
@@ -116,13 +116,12 @@ def _start_shards(site: Site, ordered: list[PublishedPaper], keys: dict[str, str
                   previous: Manifest | None, executor: Executor | None,
                   workers: int) -> tuple[list[PlannedShard], Iterator[Shard]]:
     """Every issue's shard planned, and those to make sent to the executor (made in plan order)."""
-    config_key = settings_key(site.config)
     plan = []
     for issue, group in groupby(ordered, key=lambda e: e.paper.date[:7]):
         entries = tuple(group)
         record_keys = tuple(keys[e.paper.slug] for e in entries)
         name = "corpus:" + shard_path(issue)
-        key = fingerprint("corpus-shard", engine_version(), config_key, issue, record_keys) if all(record_keys) else ""
+        key = fingerprint("corpus-shard", engine_version(), site.config_key, issue, record_keys) if all(record_keys) else ""
         paths = previous.group(name, key) if previous is not None else None
         plan.append(PlannedShard(issue, entries, record_keys, name, key,
                                  paths if paths and all(k in known for k in record_keys) else None))

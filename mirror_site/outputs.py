@@ -22,7 +22,7 @@ from .corpus_plan import corpus_outputs
 from .corpus_schema import schema_files
 from .executor import chunk_size, run_ordered
 from .feeds import feed_files, feed_set
-from .fingerprint import engine_version, fingerprint, settings_key, tree_digests
+from .fingerprint import engine_version, fingerprint, tree_digests
 from .listings import Listing, Page, listings, paginate
 from .llms import llms_files
 from .manifest import Manifest
@@ -66,7 +66,7 @@ def listing_groups(site: Site, templates: Path, key: str, found: list[Listing],
                    previous: Manifest | None) -> Iterator[Made | Reused]:
     """Each page of each listing and each listing's feeds, fingerprinted by the papers they show."""
     env = environment(templates)
-    common = (engine_version(), settings_key(site.config), key)
+    common = (engine_version(), site.config_key, key)
     for listing in found:
         for page in paginate(listing.folder, listing.papers):
             name = "listing:" + page.path
@@ -118,4 +118,4 @@ def search_key(site: Site, templates_key: str) -> str:
 
     records = "\n".join(site.remember("search-record", entry, partial(record, entry)) for entry in site.papers)
     digest = hashlib.sha256(records.encode("utf-8")).hexdigest()
-    return fingerprint("search", engine_version(), settings_key(site.config), templates_key, digest)
+    return fingerprint("search", engine_version(), site.config_key, templates_key, digest)

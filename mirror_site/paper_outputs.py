@@ -18,7 +18,7 @@ from .assemble import PublishedPaper, Site
 from .assets import paper_files
 from .cite import cite_files
 from .config import Config
-from .fingerprint import engine_version, fingerprint, settings_key
+from .fingerprint import engine_version, fingerprint
 from .model import OutputFile, Paper, RenderedBody
 from .pages import cached_environment, paper_pages
 from .records import paper_json_file
@@ -61,7 +61,7 @@ def group_key(entry: PublishedPaper, site: Site, templates_key: str, papers: dic
         return ""
     backlinks = site.links_to(entry.paper.slug)
     shown = [(slug, _shown(papers.get(slug))) for slug in linked_slugs(entry, backlinks)]
-    return fingerprint("paper-outputs", engine_version(), settings_key(site.config), templates_key, entry.key, entry.body_key,
+    return fingerprint("paper-outputs", engine_version(), site.config_key, templates_key, entry.key, entry.body_key,
                        [(old.key, old.body_key) for old in entry.earlier], backlinks, shown)
 
 
