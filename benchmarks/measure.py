@@ -23,6 +23,7 @@ INTERVAL = 0.02
 class Measure:
     wall: float  #: seconds
     cpu: float  #: seconds of user + system time, all processes of the tree
+    system: float  #: the part of `cpu` spent in the kernel (file creation, page faults)
     peak_mib: float  #: the largest total resident set of the tree at one sample
     exit: int
 
@@ -47,8 +48,8 @@ def _tree(root: int) -> list[int]:
     return seen
 
 
-def _sample(pid: int) -> tuple[float, int] | None:
-    """(CPU seconds of the process itself, resident bytes), or None once it is gone."""
+def _sample(pid: int) -> tuple[float, float, int] | None:
+    """(CPU seconds of the process itself, of which in the kernel, resident bytes), or None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
@@ -56,7 +57,7 @@ def _sample(pid: int) -> tuple[float, int] | None:
             resident = int(handle.read().split()[1]) * PAGE
     except (OSError, IndexError, ValueError):
         return None
-    return (int(fields[11]) + int(fields[12])) / TICK, resident  # utime, stime
+    return (int(fields[11]) + int(fields[12])) / TICK, int(fields[12]) / TICK, resident  # utime, stime
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, log: Path | None = None) -> Measure:
@@ -65,6 +66,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, log: P
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     cpu: dict[int, float] = {}
+    system: dict[int, float] = {}
     peak = 0
     while True:
         total = 0
@@ -72,7 +74,8 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, log: P
             sample = _sample(pid)
             if sample is not None:
                 cpu[pid] = max(cpu.get(pid, 0.0), sample[0])
-                total += sample[1]
+                system[pid] = max(system.get(pid, 0.0), sample[1])
+                total += sample[2]
         peak = max(peak, total)
         if process.poll() is not None:
             break
@@ -80,4 +83,4 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, log: P
     wall = time.perf_counter() - started
     if log:
         out.close()  # type: ignore[union-attr]
-    return Measure(wall, sum(cpu.values()), peak / 2**20, process.returncode or 0)
+    return Measure(wall, sum(cpu.values()), sum(system.values()), peak / 2**20, process.returncode or 0)
