@@ -1,7 +1,7 @@
 """TeX to MathML at build time: readable without JavaScript, the TeX kept for machines.
 
-latex2mathml converts; we then re-parse its output and keep only MathML elements and
-presentation attributes, because it copies `\\text{…}` verbatim and turns `\\href` into
+latex2mathml converts; we then serialise its element tree ourselves and keep only MathML elements
+and presentation attributes, because it copies `\\text{…}` verbatim and turns `\\href` into
 attributes: formula text from a paper must never become markup.
 """
 
@@ -12,9 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from html import escape
 
-from latex2mathml.converter import convert
+from latex2mathml.converter import convert_to_element
 
-NS = "{http://www.w3.org/1998/Math/MathML}"
 ELEMENTS = frozenset(
     "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac msqrt mroot mstyle "
     "mtable mtr mtd mpadded mphantom menclose merror semantics annotation mmultiscripts mprescripts none".split())
@@ -39,13 +38,49 @@ class MathError(ValueError):
     """The formula could not be converted faithfully."""
 
 
+# latex2mathml's texts hold XML character references (`&#x0003C;` for `<`), and its own string
+# output is that tree with the texts pasted in unescaped. Mirror once re-parsed that string; reading
+# the texts as such a parser would (references decoded; a bare `<` or `&`, or a character XML forbids,
+# refused) gives the same result without printing and parsing every formula.
+_REFERENCE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_PLAIN = re.compile("[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+
+
+def _character(match: re.Match[str]) -> str:
+    name = match[1]
+    if name[0] != "#":
+        return _NAMED[name]
+    code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+    character = chr(code) if code < 0x110000 else "\x00"
+    if _NOT_XML.match(character):
+        raise MathError("a character reference to a character XML forbids")
+    return character
+
+
+def _text(raw: str | None) -> str:
+    if not raw:
+        return ""
+    if _PLAIN.fullmatch(raw):  # nearly every text: nothing to decode or refuse
+        return raw
+    if "<" in raw or _NOT_XML.search(raw):
+        raise MathError("markup or a control character in the formula's text")
+    if "&" in raw:
+        if "&" in _REFERENCE.sub("", raw):
+            raise MathError("a bare `&` in the formula's text")
+        raw = _REFERENCE.sub(_character, raw)
+    return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _serialize(element: ET.Element) -> str:
-    tag = element.tag.removeprefix(NS)
+    tag = element.tag
     if tag not in ELEMENTS:
         raise MathError(f"unexpected <{tag}> in the converted formula")
-    attrs = "".join(f' {k}="{escape(v)}"' for k, v in sorted(element.attrib.items()) if k in ATTRIBUTES)
-    inner = escape(element.text or "", quote=False)
-    inner += "".join(_serialize(child) + escape(child.tail or "", quote=False) for child in element)
+    attrs = "".join(f' {k}="{escape(_text(v))}"' for k, v in sorted(element.attrib.items()) if k in ATTRIBUTES) \
+        if element.attrib else ""
+    inner = escape(_text(element.text), quote=False)
+    inner += "".join(_serialize(child) + escape(_text(child.tail), quote=False) for child in element)
     if tag == "mi" and inner.startswith("\\"):
         raise MathError(f"unknown command {inner}")
     return f"<{tag}{attrs}>{inner}</{tag}>"
@@ -75,8 +110,7 @@ def to_mathml(tex: str, display: bool) -> str:
     if not source:
         raise MathError("the formula is empty")
     try:
-        converted = convert(source, display="block" if display else "inline")
-        root = ET.fromstring(converted)
+        root = convert_to_element(source, display="block" if display else "inline")
     except Exception as exc:  # noqa: BLE001 - latex2mathml raises many unrelated exception types
         raise MathError(f"{type(exc).__name__} {exc}".strip()) from exc
     body = "".join(_serialize(child) for child in root)

@@ -15,9 +15,11 @@ SKIPPED = frozenset({"script", "style", "template"})
 # Presentation-only copies: what assistive technology skips (sidenotes repeat the footnotes), and
 # footnotes' back-links.
 HIDDEN_CLASSES = frozenset({"footnote-backref"})
-# Brackets around the text of `<pre>`, whose spaces and lines (code indentation) are kept as they are.
-PRE_OPEN, PRE_CLOSE = "\ue000", "\ue001"
-_SPACE, _BLANK = re.compile(r"\s+"), re.compile(r"[ \t]+")
+# Brackets around the text of `<pre>`, whose spaces and lines (code indentation) are kept as they are,
+# and the end of a line that a block element makes: outside `<pre>`, text is collected as written and
+# its white space, line breaks included, is collapsed once at the end (as a browser shows it).
+PRE_OPEN, PRE_CLOSE, BREAK = "\ue000", "\ue001", "\ue002"
+_SPACE, _LINE_END = re.compile(r"\s+"), re.compile(r" ?\n ?")
 
 
 class _Text(HTMLParser):
@@ -46,13 +48,13 @@ class _Text(HTMLParser):
         elif tag == "annotation" and self.math:
             self.annotation += 1
         if tag in BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(BREAK)
         if tag == "pre":
             self.pre += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.skip_depth and tag in BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(BREAK)
 
     def handle_endtag(self, tag: str) -> None:
         if self.skip_depth:
@@ -65,25 +67,24 @@ class _Text(HTMLParser):
         elif tag == "pre":
             self.pre = max(0, self.pre - 1)
         if tag in BLOCKS:
-            self.parts.append("\n")
+            self.parts.append(BREAK)
         elif tag in ("td", "th"):
             self.parts.append(" ")  # cells of a row stay on the row's line
 
     def handle_data(self, data: str) -> None:
         if not self.skip_depth and (not self.math or self.annotation):
-            # Outside <pre>, a line break in the HTML source is only a space, as a browser shows it.
-            self.parts.append(PRE_OPEN + data + PRE_CLOSE if self.pre else _SPACE.sub(" ", data))
+            self.parts.append(PRE_OPEN + data + PRE_CLOSE if self.pre else data)
 
 
 # The HTML Mirror renders is regular: tags with quoted, escaped attribute values and text without a
 # bare `<`. `_events` tokenises such HTML with two regular expressions, several times faster than
 # `HTMLParser`, and hands the same events to the same handler; anything else (a comment, a bare `<`,
 # a script or style element whose content is not markup) is left to `HTMLParser`.
-_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'<>/=]+(?:=(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*)"
-                    r"\s*(/?)>|[^<]+")
+_TAG_PATTERN = r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'<>/=]+(?:=(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*)\s*(/?)>"
+_TOKEN = re.compile(_TAG_PATTERN + "|([^<]+)")
 _ATTRIBUTE = re.compile(r"([^\s\"'<>/=]+)(?:=(?:\"([^\"<>]*)\"|'([^'<>]*)'|([^\s\"'<>=`]+)))?")
 _PRE = re.compile(r"(<pre\b[^<>]*>)(.*?)(</pre>)", re.DOTALL)
-_PHRASING = re.compile(r"(?:[^<]|<(?:span|code)(?:\s[^<>]*)?>|</(?:span|code)>)*")
+_PHRASING = re.compile(r"(?:[^<]+|<(?:span|code)(?:\s[^<>]*)?>|</(?:span|code)>)*")
 _TAG = re.compile(r"<[^<>]*>")
 _MATH = re.compile(r"<math\b[^<>]*>(.*?)</math>", re.DOTALL)
 _ANNOTATION = re.compile(r"<annotation\b[^<>]*>([^<]*)</annotation>")
@@ -91,8 +92,8 @@ _RAW_TEXT = re.compile(r"<(script|style|textarea|title|xmp|plaintext|noscript|if
 
 
 def _attributes(text: str) -> list[tuple[str, str | None]]:
-    if "class" not in text and "aria-hidden" not in text:
-        return []  # all `_hidden` looks at
+    if "aria-hidden" not in text and "footnote-backref" not in text and "&" not in text:
+        return []  # nothing `_hidden` looks for (a reference could spell it otherwise)
     found: list[tuple[str, str | None]] = []
     for match in _ATTRIBUTE.finditer(text):
         name, double, single, bare = match.groups()
@@ -118,33 +119,36 @@ def _preformatted(match: re.Match[str]) -> str:
 
 
 def _events(html: str, handler: _Text) -> bool:
-    """Feed `handler` the events of `html`; False (having fed nothing) when `html` is not regular."""
+    """Feed `handler` the events of `html`; False when `html` is not regular (the handler is then
+    to be thrown away)."""
     if _RAW_TEXT.search(html):
         return False
     if "<math" in html:
         html = _MATH.sub(_tex, html)
     if "<pre" in html:
         html = _PRE.sub(_preformatted, html)
-    tokens = list(_TOKEN.finditer(html))
-    if sum(m.end() - m.start() for m in tokens) != len(html):
-        return False  # something that is neither a regular tag nor text
-    for match in tokens:
-        closing, tag, attributes, empty = match.groups()
-        if tag is None:
-            handler.handle_data(unescape(match[0]))
-        elif closing:
+    tags = 0
+    for closing, tag, attributes, empty, text in _TOKEN.findall(html):
+        if text:
+            handler.handle_data(unescape(text))
+            continue
+        tags += 1
+        if closing:
             handler.handle_endtag(tag.lower())
         elif empty:
             handler.handle_startendtag(tag.lower(), _attributes(attributes))
         else:
             handler.handle_starttag(tag.lower(), _attributes(attributes))
-    return True
+    # A regular tag holds one `<`, its first character, and text holds none: a `<` that opens no
+    # regular tag was skipped by the tokeniser, so the HTML was not regular.
+    return tags == html.count("<")
 
 
 def html_to_text(html: str) -> str:
     """Text of `html` with block elements on their own lines and runs of blank lines squeezed."""
     parser = _Text()
     if not _events(html, parser):
+        parser = _Text()
         parser.feed(html)
         parser.close()
     pieces = re.split(f"{PRE_OPEN}(.*?){PRE_CLOSE}", "".join(parser.parts), flags=re.DOTALL)
@@ -153,5 +157,5 @@ def html_to_text(html: str) -> str:
         if index % 2:  # the text of a <pre>
             kept.append(piece)
         else:
-            kept.append("\n".join(_BLANK.sub(" ", line).strip() for line in piece.split("\n")))
+            kept.append(_LINE_END.sub("\n", _SPACE.sub(" ", piece).replace(BREAK, "\n")).strip(" "))
     return re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()

@@ -21,6 +21,7 @@ from pygments.util import ClassNotFound
 from .bibliography import reference_id
 from .citations import CROSSREF_KINDS, Item
 from .figures import Refused, check_figure, contained_path
+from .highlight import fast_lexer
 from .markdown import RenderState
 from .math import MathError, to_mathml
 from .model import Figure
@@ -33,7 +34,7 @@ SIZE = re.compile(r"\d+(\.\d+)?(px|%|em|rem|cm|mm|in)?")
 def _lexer(language: str) -> Lexer:
     """Looking a lexer up by name scans Pygments' whole table: once per language and process is enough
     (a lexer keeps no state between texts)."""
-    return get_lexer_by_name(language)
+    return fast_lexer(get_lexer_by_name(language))
 
 
 class Renderer(RendererHTML):

@@ -48,7 +48,19 @@ def test_real_formula_converts_with_structure(tex: str) -> None:
     assert re.search(r"<m(i|n|o|frac|sub|sup|table)\b", body)
 
 
-@pytest.mark.parametrize("tex", [r"x^", r"\frac{1}{", r"\notacommand{x}", r"\text{<img src=x onerror=alert(1)>}"])
+# `\text{<mi>x</mi>}` once became a real <mi> element: text from a paper made into markup.
+@pytest.mark.parametrize("tex", [r"x^", r"\frac{1}{", r"\notacommand{x}", r"\text{<img src=x onerror=alert(1)>}",
+                                 r"\text{<mi>x</mi>}", r"\text{a & b}", "\\text{a\x01b}"])
 def test_unconvertible_or_hostile_formulas_are_refused(tex: str) -> None:
     with pytest.raises(MathError):
         to_mathml(tex, display=False)
+
+
+@pytest.mark.parametrize(("tex", "expected"), [(r"p < 0.05", "<mo>&lt;</mo>"), (r"a > b", "<mo>&gt;</mo>"),
+                                               (r"\{x\}", "<mo stretchy=\"false\">{</mo>"),
+                                               (r"\text{é中}", "<mtext>é中</mtext>")])
+def test_symbols_become_escaped_characters(tex: str, expected: str) -> None:
+    """latex2mathml writes symbols as character references (`&#x0003C;`): they come out as the
+    character itself, escaped once."""
+    body = to_mathml(tex, display=False).split("<annotation", 1)[0]
+    assert expected in body and "&amp;#" not in body and "&#x" not in body
