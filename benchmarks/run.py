@@ -51,7 +51,8 @@ def set_aside(paths: list[Path], trash: Path) -> None:
     (`recently_deleted` in fs/ext4/ialloc.c, a window of 60 s, or 360 s while the inode table is
     dirty). Deleting one run's outputs just before the next made that run create tens of thousands
     of files in such a group: at 1,000 papers of the issue's corpus, 11 s of kernel time instead
-    of 0.6 s. The trash is deleted once, after the last measurement."""
+    of 0.6 s. The trash is deleted once, after the last measurement, and the next run first waits
+    out the window (`settle`)."""
     trash.mkdir(parents=True, exist_ok=True)
     for path in paths:
         if path.exists():
@@ -65,7 +66,20 @@ def mirror_outputs(journal: Path) -> list[Path]:
 
 
 def empty_trash(trash: Path) -> None:
-    shutil.rmtree(trash, ignore_errors=True)
+    """Delete the trash and note when, so that the next run waits out the kernel's window first."""
+    if trash.exists():
+        shutil.rmtree(trash, ignore_errors=True)
+        (trash.parent / "trash-emptied").write_text(str(time.time()))
+
+
+def settle(work: Path, seconds: int) -> None:
+    """Wait until `seconds` have passed since the last deletion of a trash folder (see set_aside)."""
+    mark = work / "trash-emptied"
+    left = float(mark.read_text()) + seconds - time.time() if mark.exists() else 0
+    if left > 0:
+        print(f"waiting {left:.0f} s: files were deleted less than {seconds} s ago …", flush=True)
+        subprocess.run(["sync"], check=False)
+        time.sleep(left)
 
 
 def commands(tool: str, n: int, work: Path, peers: Path, jobs: int) -> tuple[list[str], Path, Path]:
@@ -219,11 +233,8 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     trash = args.work / "trash"
-    if trash.exists():
-        print(f"deleting {trash} from an earlier run, then waiting {args.settle} s before measuring …", flush=True)
-        empty_trash(trash)
-        subprocess.run(["sync"], check=False)
-        time.sleep(args.settle)
+    empty_trash(trash)  # left by an interrupted run
+    settle(args.work, args.settle)
     peers = peers_venv(args.peers or args.work / "peers")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     for n in args.papers:
