@@ -23,3 +23,13 @@ def test_plain_text_keeps_what_a_reader_reads() -> None:
 
 def test_escaped_markup_stays_text() -> None:
     assert html_to_text("<p>&lt;script&gt; &amp; more</p>") == "<script> & more"
+
+
+def test_white_space_collapses_as_a_browser_shows_it() -> None:
+    """Outside <pre> every run of white space, line breaks and spaces from character references
+    included, is one space; blocks end lines; <pre> keeps its text exactly."""
+    html = '<p>one\n  two</p><p> three <em>four</em>\tfive</p><pre>  keep\n   this</pre><ul><li>x</li></ul>'
+    assert html_to_text(html) == "one two\n\nthree four five\n\n  keep\n   this\n\nx"
+    assert html_to_text("<p>x &#10; y &nbsp; z<br>w</p>") == "x y z\nw"
+    assert html_to_text("<table><tr><td> a </td><td>b</td></tr><tr><th>c</th></tr></table>") == "a b\n\nc"
+    assert html_to_text("<p>a</p>\n<!-- a comment: not Mirror's regular HTML -->\n<p>b  c</p>") == "a\n\nb c"
