@@ -6,10 +6,10 @@ lexing a third of a paper's render. `fast_lexer` gives a lexer one regular expre
 the alternation of its rules in their order, each in a capturing group: Python's `re` tries the
 alternatives of an alternation in order and keeps the first that matches, which is exactly the
 rule Pygments would have picked, so the tokens are the same (tests/test_highlight.py compares them
-over thousands of files). The loop below is `RegexLexer.get_tokens_unprocessed` of Pygments 2.x
-with that one change. A state whose rules cannot share one expression (a back-reference, a group
-name used twice, a flag inside a rule) keeps Pygments' own loop, and so does a lexer that has its
-own `get_tokens_unprocessed`.
+over hundreds of files). The loop below is `RegexLexer.get_tokens_unprocessed` of Pygments 2.x
+with that one change. A state whose rules cannot share one expression (a back-reference or a
+conditional group, a group name used twice, a flag that cannot be scoped, no rules at all) keeps
+Pygments' own loop, and so does a lexer that has its own `get_tokens_unprocessed`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from typing import Any
 from pygments.lexer import Lexer, RegexLexer
 from pygments.token import Error, Whitespace, _TokenType
 
-#: A back-reference names a group by its number or name inside one rule: in the alternation the
-#: numbers move, so a state with one keeps the rule-by-rule loop.
-_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+#: A back-reference or a conditional group names a group by its number or name inside one rule:
+#: in the alternation the numbers move, so a state with one keeps the rule-by-rule loop.
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 #: Flags a rule sets for itself, `(?i)…`: they are in its compiled flags (see `_scoped`).
 _LEADING_FLAGS = re.compile(r"\(\?[imsx]+\)")
 _LETTERS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x"}
 
 Rule = tuple[Callable[..., Any], Any, Any]  # (the rule's bound `match`, action, new state)
 Combined = tuple[Callable[..., Any], dict[int, int]]  # (the state's bound `match`, group → rule)
-Found = tuple[Rule, re.Match[str], int]  # (rule, match, group of the token's text: 0 for the whole match)
+Found = tuple[Rule, re.Match[str], bool]  # (rule, match, whether the match is the state's, not the rule's)
 Finder = Callable[[str, int], Found | None]
 
 
@@ -51,11 +51,13 @@ def _scoped(compiled: re.Pattern[str], flags: int) -> str | None:
 
 def _combine(rules: list[Rule], flags: int) -> Combined | None:
     """One expression for a state's rules, and which rule each of its top groups stands for."""
+    if not rules:
+        return None
     patterns, owners, index = [], {}, 1
     for number, (match, _, _) in enumerate(rules):
         compiled: re.Pattern[str] = match.__self__  # type: ignore[attr-defined]  # a bound `Pattern.match`
         pattern = _scoped(compiled, flags)
-        if pattern is None or _BACKREFERENCE.search(pattern):
+        if pattern is None or _GROUP_REFERENCE.search(pattern):
             return None
         patterns.append(f"({pattern})")
         owners[index] = number
@@ -67,21 +69,21 @@ def _combine(rules: list[Rule], flags: int) -> Combined | None:
 
 
 def _finder(rules: list[Rule], flags: int) -> Finder:
-    """For a state: the rule that matches at a position, its match, and the group holding the token."""
+    """For a state: the rule that matches at a position, and its match (the state's or the rule's own)."""
     combined = _combine(rules, flags)
     if combined is None:
         def one_by_one(text: str, pos: int) -> Found | None:
             for rule in rules:
                 m = rule[0](text, pos)
                 if m:
-                    return rule, m, 0
+                    return rule, m, False
             return None
         return one_by_one
     match, owners = combined
 
     def at_once(text: str, pos: int) -> Found | None:
         m = match(text, pos)
-        return (rules[owners[m.lastindex]], m, m.lastindex) if m else None
+        return (rules[owners[m.lastindex]], m, True) if m else None  # a rule's group spans the whole match
     return at_once
 
 
@@ -99,12 +101,12 @@ def fast_lexer(lexer: Lexer) -> Lexer:
         while True:
             found = find(text, pos)
             if found is not None:
-                (rexmatch, action, new_state), m, group = found
+                (rexmatch, action, new_state), m, shared = found
                 if action is not None:
                     if type(action) is _TokenType:
-                        yield pos, action, m.group(group)
+                        yield pos, action, m.group()
                     else:  # a callback reads the rule's own groups: the rule's match alone (same span)
-                        yield from action(lexer, rexmatch(text, pos) if group else m)
+                        yield from action(lexer, rexmatch(text, pos) if shared else m)
                 pos = m.end()
                 if new_state is not None:
                     if isinstance(new_state, tuple):

@@ -40,47 +40,54 @@ class MathError(ValueError):
 
 # latex2mathml's texts hold XML character references (`&#x0003C;` for `<`), and its own string
 # output is that tree with the texts pasted in unescaped. Mirror once re-parsed that string; reading
-# the texts as such a parser would (references decoded; a bare `<` or `&`, or a character XML forbids,
-# refused) gives the same result without printing and parsing every formula.
-_REFERENCE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+# each text and attribute as that parser did gives the same result without printing and parsing
+# every formula: references decoded, a raw carriage return in text read as a line feed, and
+# refused (MathError) what made the string ill-formed: a `<`, a bare `&`, `]]>` in text, a character
+# XML forbids.
+_REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_PLAIN = re.compile("[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+_PLAIN = re.compile("[^<&>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
 
 
 def _character(match: re.Match[str]) -> str:
     name = match[1]
     if name[0] != "#":
         return _NAMED[name]
-    code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
     character = chr(code) if code < 0x110000 else "\x00"
     if _NOT_XML.match(character):
         raise MathError("a character reference to a character XML forbids")
     return character
 
 
-def _text(raw: str | None) -> str:
+def _read(raw: str | None, attribute: bool = False) -> str:
+    """A text (or attribute value) of latex2mathml's tree as the XML parser read it."""
     if not raw:
         return ""
     if _PLAIN.fullmatch(raw):  # nearly every text: nothing to decode or refuse
         return raw
-    if "<" in raw or _NOT_XML.search(raw):
+    if "<" in raw or _NOT_XML.search(raw) or (not attribute and "]]>" in raw):
         raise MathError("markup or a control character in the formula's text")
+    if not attribute:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in raw:
         if "&" in _REFERENCE.sub("", raw):
             raise MathError("a bare `&` in the formula's text")
         raw = _REFERENCE.sub(_character, raw)
-    return raw.replace("\r\n", "\n").replace("\r", "\n")
+    return raw
 
 
 def _serialize(element: ET.Element) -> str:
     tag = element.tag
     if tag not in ELEMENTS:
         raise MathError(f"unexpected <{tag}> in the converted formula")
-    attrs = "".join(f' {k}="{escape(_text(v))}"' for k, v in sorted(element.attrib.items()) if k in ATTRIBUTES) \
-        if element.attrib else ""
-    inner = escape(_text(element.text), quote=False)
-    inner += "".join(_serialize(child) + escape(_text(child.tail), quote=False) for child in element)
+    attrs = ""
+    if element.attrib:  # every value is read, the dropped ones too: an ill-formed one refused the formula
+        values = {name: _read(value, attribute=True) for name, value in sorted(element.attrib.items())}
+        attrs = "".join(f' {name}="{escape(value)}"' for name, value in values.items() if name in ATTRIBUTES)
+    inner = escape(_read(element.text), quote=False)
+    inner += "".join(_serialize(child) + escape(_read(child.tail), quote=False) for child in element)
     if tag == "mi" and inner.startswith("\\"):
         raise MathError(f"unknown command {inner}")
     return f"<{tag}{attrs}>{inner}</{tag}>"

@@ -17,8 +17,11 @@ SKIPPED = frozenset({"script", "style", "template"})
 HIDDEN_CLASSES = frozenset({"footnote-backref"})
 # Brackets around the text of `<pre>`, whose spaces and lines (code indentation) are kept as they are,
 # and the end of a line that a block element makes: outside `<pre>`, text is collected as written and
-# its white space, line breaks included, is collapsed once at the end (as a browser shows it).
-PRE_OPEN, PRE_CLOSE, BREAK = "\ue000", "\ue001", "\ue002"
+# its white space, line breaks included, is collapsed once at the end (as a browser shows it). They
+# are lone surrogates, which no text decoded from a file holds (and a character reference to one
+# decodes to U+FFFD); any in the HTML given are removed first.
+PRE_OPEN, PRE_CLOSE, BREAK = "\ud800", "\ud801", "\ud802"
+_MARKERS = re.compile("[\ud800-\ud802]")
 _SPACE, _LINE_END = re.compile(r"\s+"), re.compile(r" ?\n ?")
 
 
@@ -84,7 +87,9 @@ _TAG_PATTERN = r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'<>/=]+(?:=(?:\"[^\"<
 _TOKEN = re.compile(_TAG_PATTERN + "|([^<]+)")
 _ATTRIBUTE = re.compile(r"([^\s\"'<>/=]+)(?:=(?:\"([^\"<>]*)\"|'([^'<>]*)'|([^\s\"'<>=`]+)))?")
 _PRE = re.compile(r"(<pre\b[^<>]*>)(.*?)(</pre>)", re.DOTALL)
-_PHRASING = re.compile(r"(?:[^<]+|<(?:span|code)(?:\s[^<>]*)?>|</(?:span|code)>)*")
+# Unrolled (text, then tags each followed by text) so that a failed match cannot backtrack
+# exponentially.
+_PHRASING = re.compile(r"[^<]*(?:(?:<(?:span|code)(?:\s[^<>]*)?>|</(?:span|code)>)[^<]*)*")
 _TAG = re.compile(r"<[^<>]*>")
 _MATH = re.compile(r"<math\b[^<>]*>(.*?)</math>", re.DOTALL)
 _ANNOTATION = re.compile(r"<annotation\b[^<>]*>([^<]*)</annotation>")
@@ -92,7 +97,8 @@ _RAW_TEXT = re.compile(r"<(script|style|textarea|title|xmp|plaintext|noscript|if
 
 
 def _attributes(text: str) -> list[tuple[str, str | None]]:
-    if "aria-hidden" not in text and "footnote-backref" not in text and "&" not in text:
+    lowered = text.lower()
+    if "aria-hidden" not in lowered and "footnote-backref" not in lowered and "&" not in text:
         return []  # nothing `_hidden` looks for (a reference could spell it otherwise)
     found: list[tuple[str, str | None]] = []
     for match in _ATTRIBUTE.finditer(text):
@@ -146,6 +152,8 @@ def _events(html: str, handler: _Text) -> bool:
 
 def html_to_text(html: str) -> str:
     """Text of `html` with block elements on their own lines and runs of blank lines squeezed."""
+    if _MARKERS.search(html):
+        html = _MARKERS.sub("", html)
     parser = _Text()
     if not _events(html, parser):
         parser = _Text()

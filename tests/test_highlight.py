@@ -97,3 +97,13 @@ def test_a_state_with_a_back_reference_keeps_pygments_loop() -> None:
 def test_a_lexer_with_its_own_loop_is_left_alone() -> None:
     lexer = get_lexer_by_name("c")  # CLexer post-processes Pygments' loop in its own method
     assert fast_lexer(lexer) is lexer and "get_tokens_unprocessed" not in vars(lexer)
+
+
+def test_conditional_groups_and_empty_states_keep_pygments_loop() -> None:
+    """Evoque's rules hold `(?(4)%)`, a condition on a group number that moves in an alternation
+    (the combined expression matched less, and `%}` came out twice); CMake has a state with no rules."""
+    text = "${%a}%} $begin{%b}%} $if{%x}%}\n"
+    assert _tokens(fast_lexer(get_lexer_by_name("evoque")), text) == _tokens(get_lexer_by_name("evoque"), text)
+    fast = fast_lexer(get_lexer_by_name("cmake"))
+    assert list(fast.get_tokens_unprocessed("x y\n", stack=("root", "string"))) == \
+        list(get_lexer_by_name("cmake").get_tokens_unprocessed("x y\n", stack=("root", "string")))

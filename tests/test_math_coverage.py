@@ -48,9 +48,12 @@ def test_real_formula_converts_with_structure(tex: str) -> None:
     assert re.search(r"<m(i|n|o|frac|sub|sup|table)\b", body)
 
 
-# `\text{<mi>x</mi>}` once became a real <mi> element: text from a paper made into markup.
+# `\text{<mi>x</mi>}` once became a real <mi> element: text from a paper made into markup. The last
+# four are refused as they were when Mirror re-parsed latex2mathml's string output (XML allows only
+# `&#x`, no `]]>` in text; a dropped attribute with a bare `&` made the string ill-formed).
 @pytest.mark.parametrize("tex", [r"x^", r"\frac{1}{", r"\notacommand{x}", r"\text{<img src=x onerror=alert(1)>}",
-                                 r"\text{<mi>x</mi>}", r"\text{a & b}", "\\text{a\x01b}"])
+                                 r"\text{<mi>x</mi>}", r"\text{a & b}", "\\text{a\x01b}",
+                                 r"\text{&#X41;}", r"\text{]]>}", r"\href{http://x?a=1&b=2}{x}"])
 def test_unconvertible_or_hostile_formulas_are_refused(tex: str) -> None:
     with pytest.raises(MathError):
         to_mathml(tex, display=False)
@@ -64,3 +67,9 @@ def test_symbols_become_escaped_characters(tex: str, expected: str) -> None:
     character itself, escaped once."""
     body = to_mathml(tex, display=False).split("<annotation", 1)[0]
     assert expected in body and "&amp;#" not in body and "&#x" not in body
+
+
+def test_a_referenced_carriage_return_is_kept() -> None:
+    """An XML parser turns a raw carriage return in text into a line feed but keeps one written
+    as a reference, as Mirror did when it re-parsed latex2mathml's output."""
+    assert "<mtext>a\rb</mtext>" in to_mathml(r"\text{a&#13;b}", display=False)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from mirror_site.plaintext import html_to_text
 
 
@@ -33,3 +36,20 @@ def test_white_space_collapses_as_a_browser_shows_it() -> None:
     assert html_to_text("<p>x &#10; y &nbsp; z<br>w</p>") == "x y z\nw"
     assert html_to_text("<table><tr><td> a </td><td>b</td></tr><tr><th>c</th></tr></table>") == "a b\n\nc"
     assert html_to_text("<p>a</p>\n<!-- a comment: not Mirror's regular HTML -->\n<p>b  c</p>") == "a\n\nb c"
+
+
+def test_private_use_characters_are_text() -> None:
+    """The markers for <pre> and line ends once were private-use characters, and a paper's own
+    U+E000–U+E002 were taken for them."""
+    assert html_to_text("<p>a\ue002b</p>") == "a\ue002b"
+    assert html_to_text("<p>x\ue000y</p><pre>b</pre>") == "x\ue000y\n\nb"
+
+
+def test_code_followed_by_other_markup_is_linear() -> None:
+    """A <pre> holding a tag other than span/code once made the check for plain highlighted code
+    backtrack exponentially (27 characters: 3 s; every one more doubled it). Run apart, with a
+    limit hours below what the exponential check would take."""
+    script = ("from mirror_site.plaintext import html_to_text\n"
+              "print(html_to_text('<pre><code>' + 'q' * 60 + '<em>z</em></code></pre>'))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "q" * 60 + "z"
