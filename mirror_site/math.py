@@ -46,8 +46,9 @@ class MathError(ValueError):
 # XML forbids.
 _REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_PLAIN = re.compile("[^<&>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"  #: characters XML does not allow
+_NOT_XML = re.compile(f"[{_FORBIDDEN}]")
+_PLAIN = re.compile(f"[^<&>\r{_FORBIDDEN}]*")  #: a text to take as it is
 
 
 def _character(match: re.Match[str]) -> str:

@@ -60,7 +60,7 @@ def test_python_sources_give_pygments_tokens() -> None:
 
 
 class _Toy(RegexLexer):
-    """Rules written to catch a wrong order, lost flags, lost groups and a back-reference."""
+    """Rules written to catch a wrong order, lost flags, lost groups and a lost state."""
 
     flags = re.MULTILINE
     tokens = {
@@ -74,7 +74,6 @@ class _Toy(RegexLexer):
         ],
         "words": [(r"if\b", Keyword), (r"i\w*", Name.Builtin)],  # `if` must win over `i\w*`
         "string": [(r"[^'\n]+", String), (r"'", String, "#pop"), default("#pop")],
-        "quoted": [(r"(['\"]).*?\1", String)],  # a back-reference: keeps the rule-by-rule loop
     }
 
 
